@@ -1,0 +1,39 @@
+# starter: the service scaffolder. `make test` is what CI runs.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+DEMO    ?= $(or $(TMPDIR),/tmp)/starter-demo
+
+.PHONY: all build test test-short vet fmt demo bench pin golden clean
+
+all: build
+
+build: ## build bin/starter
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/starter ./cmd/starter
+
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test: vet ## every test: unit, golden, CLI scripts, runtime against PostgreSQL, and each generated variant end to end
+	$(GO) test -count=1 -timeout 40m ./...
+
+test-short: ## the fast tests only (no end-to-end generation of every variant)
+	$(GO) test -short ./...
+
+demo: ## generate a service into $(DEMO) and run it on its own embedded PostgreSQL
+	rm -rf $(DEMO)
+	$(GO) run ./cmd/starter new demo -y --no-git --module example.com/demo --dir $(DEMO)
+	cd $(DEMO) && $(GO) run ./cmd/demo serve
+
+bench: ## the benchmark table of BENCHMARKS.md
+	cd bench && $(GO) run ./cmd/benchtable
+
+pin: ## refresh the pinned go.mod/go.sum of every template variant
+	$(GO) run ./generator/internal/pin
+
+golden: ## rewrite the golden trees after a template change
+	$(GO) test ./generator -run Golden -update
+
+clean:
+	rm -rf bin
