@@ -313,15 +313,16 @@ func TestStaleOutcomesAreIgnored(t *testing.T) {
 
 func TestExecuteContext(t *testing.T) {
 	t.Parallel()
-	t.Run("a done ctx runs nothing", func(t *testing.T) {
+	t.Run("a done ctx is fn's business and counts as nothing", func(t *testing.T) {
 		t.Parallel()
-		tb := setup(t, Settings{})
+		tb := setup(t, Settings{FailureThreshold: 1})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := tb.b.Execute(ctx, func(context.Context) error { t.Error("fn ran"); return nil })
+		err := tb.b.Execute(ctx, func(ctx context.Context) error { return fmt.Errorf("dial: %w", ctx.Err()) })
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Execute = %v, want context.Canceled", err)
 		}
+		state(Closed)(t, tb)
 	})
 	t.Run("its own cancellation is no failure and frees the trial", func(t *testing.T) {
 		t.Parallel()
