@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Generate validates opts and dst, renders the project and writes it to dst.
@@ -30,7 +31,7 @@ func Generate(ctx context.Context, src Sources, opts Options, dst string) error 
 func CheckTarget(dst string, force bool) error {
 	fi, err := os.Stat(dst)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case notExist(err):
 		return checkParent(filepath.Dir(filepath.Clean(dst)))
 	case err != nil:
 		return fmt.Errorf("target %s: %w", dst, err)
@@ -59,7 +60,7 @@ func checkParent(dir string) error {
 			}
 			return nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
+		if !notExist(err) {
 			return fmt.Errorf("target %s: %w", dir, err)
 		}
 		up := filepath.Dir(dir)
@@ -68,6 +69,11 @@ func checkParent(dir string) error {
 		}
 		dir = up
 	}
+}
+
+// notExist is true for a missing path, also when a parent is a file.
+func notExist(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
 func isEmptyDir(dir string) (bool, error) {
