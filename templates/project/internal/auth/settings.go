@@ -1,9 +1,6 @@
 package auth
 
-import (
-	"net/netip"
-	"time"
-)
+import "time"
 
 // Settings tune the auth service. The zero value is valid: every zero field
 // takes the default documented on it.
@@ -43,9 +40,6 @@ type Settings struct {
 	// within IPRequestWindow are allowed. Defaults 600 and 1 minute.
 	IPRequests      int
 	IPRequestWindow time.Duration
-	// TrustedProxies are the peers whose X-Forwarded-For is believed.
-	// Default none: the client IP is the peer address.
-	TrustedProxies []netip.Prefix
 
 	// Hash holds the argon2id parameters of new password hashes. Default
 	// m=19456 KiB, t=2, p=1 (OWASP's recommendation); hashes already stored
