@@ -78,9 +78,9 @@ type outcome struct {
 	attempt  int
 	taskType string
 	kind     outcomeKind
-	result  []byte
-	err     string
-	delay   time.Duration
+	result   []byte
+	err      string
+	delay    time.Duration
 }
 
 // completeSQL writes a batch of outcomes in one statement. The guard on
