@@ -54,6 +54,10 @@ type Config struct {
 	// development and test, false in production: run `migrate up` as a release step).
 	AutoMigrate bool `mapstructure:"auto_migrate"`
 	// starter:feature auth
+	// Auth configures sessions, rate limits and password hashing.
+	Auth Auth `mapstructure:"auth"`
+	// InitialAdmin is created at start-up when no admin exists (INITIAL_ADMIN_PASSWORD…).
+	InitialAdmin InitialAdmin `mapstructure:"initial_admin"`
 	// starter:end
 	// starter:feature tasks
 	// Tasks configures the background worker.
@@ -82,6 +86,8 @@ func Defaults(env string) Config {
 		c.AutoMigrate = false
 	}
 	// starter:feature auth
+	c.Auth = authDefaults()
+	c.InitialAdmin = initialAdminDefaults()
 	// starter:end
 	// starter:feature tasks
 	c.Tasks = tasksDefaults(env)
@@ -100,6 +106,7 @@ func (c *Config) Validate() error {
 	checks := []error{
 		c.validateCore(),
 		// starter:feature auth
+		c.validateAuth(),
 		// starter:end
 		// starter:feature tasks
 		c.validateTasks(),
