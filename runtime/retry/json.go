@@ -64,7 +64,8 @@ func appendFloat(b []byte, v float64) []byte {
 // base_delay_ms 1000, multiplier 2.0, max_delay_ms 300000, jitter 0.1,
 // increment_ms 1000, interval_ms 1000. Fields of another kind, unknown
 // fields and delays that are not whole numbers are errors. Every error about
-// the content is a *FieldError; null leaves s as it is.
+// the content is a *FieldError; null leaves s as it is. The result holds the
+// fields of its kind only.
 func (s *Strategy) UnmarshalJSON(data []byte) error {
 	if string(data) == "null" {
 		return nil
@@ -88,11 +89,26 @@ func (s *Strategy) UnmarshalJSON(data []byte) error {
 			return err
 		}
 	}
+	out = out.canonical()
 	if err := out.Validate(); err != nil {
 		return err
 	}
 	*s = out
 	return nil
+}
+
+// canonical keeps only the fields of s's kind, so that equal JSON gives
+// equal values.
+func (s Strategy) canonical() Strategy {
+	c := Strategy{Kind: s.Kind}
+	for _, f := range fieldsOf(s.Kind) {
+		if f == "multiplier" || f == "jitter" {
+			*c.floatField(f) = s.float(f)
+		} else {
+			*c.durationField(f) = s.duration(f)
+		}
+	}
+	return c
 }
 
 func sortedKeys(m map[string]json.RawMessage) []string {

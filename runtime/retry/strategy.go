@@ -73,7 +73,7 @@ func (s Strategy) Delay(n int, r float64) time.Duration {
 	var d float64
 	switch s.Kind {
 	case Exponential:
-		d = float64(s.BaseDelay) * math.Pow(max(s.Multiplier, 1), float64(n-1))
+		d = float64(s.BaseDelay) * math.Pow(atLeast1(s.Multiplier), float64(n-1))
 		d = min(d, float64(s.MaxDelay))
 		d *= 1 - clamp01(s.Jitter)*clamp01(r)
 	case Linear:
@@ -86,6 +86,13 @@ func (s Strategy) Delay(n int, r float64) time.Duration {
 		return 0
 	}
 	return time.Duration(min(d, float64(MaxDelayLimit)))
+}
+
+func atLeast1(f float64) float64 {
+	if !(f > 1) { // also NaN, which max would keep
+		return 1
+	}
+	return f
 }
 
 func clamp01(f float64) float64 {
