@@ -143,7 +143,7 @@ func newDatabase(f *fakeTB, m Migrator) (dsn string, ok bool) {
 }
 
 // setup returns the admin of the shared server, skipping or failing like NewDatabase does.
-func setup(t *testing.T) *admin {
+func setup(t testing.TB) *admin {
 	t.Helper()
 	a, err := shared.open()
 	if isSkip(err) {
