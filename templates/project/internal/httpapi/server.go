@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
 )
@@ -34,6 +35,8 @@ type Deps struct {
 	// (tests use it to reach the middleware with handlers of their own).
 	ExtraRoutes func(api *gin.RouterGroup)
 	// starter:feature auth
+	// Auth is the users and sessions service.
+	Auth *auth.Service
 	// starter:end
 	// starter:feature tasks
 	// starter:end
