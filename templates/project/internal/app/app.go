@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/buildinfo"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/database"
@@ -85,6 +86,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	checks := health.NewRegistry(cfg.HealthCheckTimeout)
 	tables := []string{"schema_migrations"}
 	// starter:feature auth
+	tables = append(tables, "users", "sessions")
 	// starter:end
 	// starter:feature tasks
 	// starter:end
@@ -103,6 +105,13 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 		ExtraRoutes: o.routes,
 	}
 	// starter:feature auth
+	if deps.Auth, err = auth.NewService(a.pool, cfg.AuthSettings(), logger); err != nil {
+		return nil, err
+	}
+	if _, err := deps.Auth.EnsureInitialAdmin(ctx, cfg.InitialAdminAccount()); err != nil {
+		return nil, err
+	}
+	a.background = append(a.background, func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil })
 	// starter:end
 	// starter:feature tasks
 	// starter:end
