@@ -45,6 +45,17 @@ func (s *Server) routes() {
 	// starter:end
 
 	// starter:feature tasks
+	api.GET("/tasks/types", s.listTaskTypes)
+	api.POST("/tasks/types", s.requireAuth, s.requireRole(auth.RoleAdmin), s.upsertTaskType)
+	tg := api.Group("/tasks", s.requireAuth)
+	tg.POST("", s.createTask)
+	tg.GET("", s.listTasks)
+	tg.GET("/stats", s.requireRole(auth.RoleModerator), s.taskStats)
+	tg.GET("/dead-letter", s.deadLetter)
+	tg.GET("/:id", s.getTask)
+	tg.POST("/:id/cancel", s.taskAction(cancelTask, "Task cancelled"))
+	tg.POST("/:id/retry", s.taskAction(retryTask, "Task queued again"))
+	tg.DELETE("/:id", s.deleteTask)
 	// starter:end
 
 	if s.ExtraRoutes != nil {

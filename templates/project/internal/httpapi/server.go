@@ -16,6 +16,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
+	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
 // Deps is what the handlers need, filled in by internal/app.
@@ -39,6 +40,8 @@ type Deps struct {
 	Auth *auth.Service
 	// starter:end
 	// starter:feature tasks
+	// Tasks stores the background tasks and their types.
+	Tasks *tasks.Store
 	// starter:end
 }
 
