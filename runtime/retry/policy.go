@@ -78,7 +78,7 @@ func (p Policy) Attempts() int {
 // and attempt n+1, drawing the jitter from Rand. The caller checks n
 // against Attempts.
 func (p Policy) Delay(n int) time.Duration {
-	if p.Strategy.resolved().Kind != Exponential {
+	if k := p.Strategy.Kind; k != Exponential && k != "" {
 		return p.Strategy.Delay(n, 0) // no draw needed
 	}
 	return p.Strategy.Delay(n, p.rand())

@@ -107,3 +107,18 @@ func TestJitterBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestPow(t *testing.T) {
+	t.Parallel()
+	for _, m := range []float64{1, 1.5, 2, 3.7, 10} {
+		for k := range 40 {
+			want := math.Pow(m, float64(k))
+			if got := pow(m, k); math.Abs(got-want) > want*1e-12 {
+				t.Errorf("pow(%v, %d) = %v, want %v", m, k, got, want)
+			}
+		}
+	}
+	if got := pow(10, math.MaxInt); !math.IsInf(got, 1) {
+		t.Errorf("pow(10, MaxInt) = %v, want +Inf", got)
+	}
+}

@@ -31,7 +31,9 @@ func fieldError(field, rule string) *FieldError {
 // from 0 to 86 400 000 ms, multiplier from 1 to 10, jitter from 0 to 1,
 // max_delay_ms at least base_delay_ms. The error is a *FieldError.
 func (s Strategy) Validate() error {
-	s = s.resolved()
+	if s.Kind == "" {
+		return nil // DefaultStrategy
+	}
 	switch s.Kind {
 	case Exponential:
 		return firstError(
