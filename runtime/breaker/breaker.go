@@ -103,7 +103,8 @@ func (b *Breaker) RetryAfter() time.Duration {
 }
 
 // Allow asks to start a call. On success the caller runs it and must call
-// done exactly once with its outcome. Otherwise err is ErrOpen or
+// done exactly once with its outcome: a done never called keeps a half-open
+// trial slot taken for good (Execute cannot forget). Otherwise err is ErrOpen or
 // ErrTooManyTrials and nothing may run. Outcomes of calls that started
 // before a transition are ignored.
 func (b *Breaker) Allow() (done func(success bool), err error) {
@@ -243,8 +244,8 @@ func (b *Breaker) reportLocked(gen uint64, o outcome) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	w := b.word.Load()
-	if genOf(w) != gen || stateOf(w) != HalfOpen {
-		return
+	if genOf(w) != gen || stateOf(w) != HalfOpen || countA(w) == 0 {
+		return // stale, or a done called twice: never let the count wrap
 	}
 	switch {
 	case o == failure:

@@ -311,6 +311,20 @@ func TestStaleOutcomesAreIgnored(t *testing.T) {
 	}
 }
 
+func TestDoneTwiceDoesNotCorruptCounts(t *testing.T) {
+	t.Parallel()
+	tb := halfOpen(t, Settings{SuccessThreshold: 3})
+	done, err := tb.b.Allow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done(true)
+	done(true) // a bug in the caller; the second one has no trial to end
+	counts(Counts{ConsecutiveSuccesses: 1})(t, tb)
+	succeed(2)(t, tb)
+	state(Closed)(t, tb)
+}
+
 func TestExecuteContext(t *testing.T) {
 	t.Parallel()
 	t.Run("a done ctx is fn's business and counts as nothing", func(t *testing.T) {
