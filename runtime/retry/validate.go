@@ -21,6 +21,7 @@ type FieldError struct {
 	Rule  string
 }
 
+// Error reads "invalid retry_strategy.jitter: must be between 0 and 1".
 func (e *FieldError) Error() string { return "invalid " + e.Field + ": " + e.Rule }
 
 func fieldError(field, rule string) *FieldError {
