@@ -24,6 +24,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/database"
 	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/httpapi"
+	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
 // App is the running service.
@@ -89,6 +90,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	tables = append(tables, "users", "sessions")
 	// starter:end
 	// starter:feature tasks
+	tables = append(tables, "tasks", "task_types")
 	// starter:end
 	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
 	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
@@ -114,6 +116,15 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	a.background = append(a.background, func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil })
 	// starter:end
 	// starter:feature tasks
+	deps.Tasks = tasks.NewStore(a.pool)
+	if cfg.Tasks.Worker {
+		svc, err := tasks.NewService(a.pool, cfg.Tasks, logger, metrics)
+		if err != nil {
+			return nil, err
+		}
+		checks.Register("worker", health.Detailed, svc.Worker.Check)
+		a.background = append(a.background, svc.Worker.Run)
+	}
 	// starter:end
 	srv, err := httpapi.New(deps)
 	if err != nil {

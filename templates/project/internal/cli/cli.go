@@ -76,6 +76,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newHealthCheckCmd(e),
 		newVersionCmd(e),
 		// starter:feature tasks
+		newWorkerCmd(e),
+		newAdminCmd(e),
 		// starter:end
 	)
 	return root

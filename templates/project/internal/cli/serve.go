@@ -22,6 +22,7 @@ func newServeCmd(e *env) *cobra.Command {
 	}
 	port := cmd.Flags().Int("port", 0, "HTTP port (overrides PORT)")
 	// starter:feature tasks
+	noWorker := cmd.Flags().Bool("no-worker", false, "do not run the task worker in this process")
 	// starter:end
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		flags := map[string]any{}
@@ -29,6 +30,9 @@ func newServeCmd(e *env) *cobra.Command {
 			flags["port"] = *port
 		}
 		// starter:feature tasks
+		if *noWorker {
+			flags["tasks.worker"] = false
+		}
 		// starter:end
 		return e.serve(cmd.Context(), flags)
 	}

@@ -5,6 +5,9 @@ import "time"
 // Tasks configures the background task worker (the `tasks` feature).
 // Environment variables are TASKS_<FIELD>, e.g. TASKS_CONCURRENCY.
 type Tasks struct {
+	// Worker runs the task worker inside `serve` (default true; `serve
+	// --no-worker` turns it off, e.g. when workers run as their own processes).
+	Worker bool `mapstructure:"worker"`
 	// Concurrency is how many tasks one worker runs at once (default 10).
 	Concurrency int `mapstructure:"concurrency"`
 	// PollInterval is how often the worker looks for due tasks when no
@@ -41,6 +44,7 @@ type Tasks struct {
 
 func tasksDefaults(env string) Tasks {
 	t := Tasks{
+		Worker:                  true,
 		Concurrency:             10,
 		PollInterval:            time.Second,
 		Lease:                   30 * time.Second,
