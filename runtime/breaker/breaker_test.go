@@ -406,7 +406,7 @@ func TestConcurrentUse(t *testing.T) {
 				if i%50 == 0 {
 					tb.clock.Advance(300 * time.Millisecond)
 				}
-				fails := (i+g)%7 < 3
+				fails := (i+g)/10%2 == 0 // runs of failures, a little out of phase
 				_ = tb.b.Execute(context.Background(), func(context.Context) error {
 					if fails {
 						return errBoom

@@ -21,9 +21,9 @@ type Policy struct {
 	// Default (nil): math/rand/v2.Float64, safe for concurrent use.
 	Rand func() float64
 
-	// Sleep waits for d or until ctx is done, then returns ctx's error. Do
-	// uses it between attempts; tests pass one that records d and returns at
-	// once. Default (nil): a timer raced against ctx.Done().
+	// Sleep waits for d and returns nil, or returns ctx's cause as soon as
+	// ctx is done. Do uses it between attempts; tests pass one that records
+	// d and returns at once. Default (nil): a timer raced against ctx.Done().
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
