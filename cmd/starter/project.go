@@ -55,19 +55,30 @@ func (e *env) findProject() (project, error) {
 	}
 }
 
-// runProject runs `go run ./cmd/NAME args…` at the project root with our
-// stdio attached; its exit code becomes ours. On cancellation the child gets
-// an interrupt and some seconds to shut down gracefully.
+// runProject builds ./cmd/NAME of the project into a temporary directory and
+// runs it at the project root with our stdio attached, so its exit code
+// becomes ours (go run would turn every failure into 1). On cancellation the
+// child gets an interrupt and some seconds to shut down gracefully.
 func (e *env) runProject(ctx context.Context, args []string) error {
 	p, err := e.findProject()
 	if err != nil {
 		return err
 	}
-	goArgs := append([]string{"run", "./cmd/" + p.Name}, args...)
-	if e.progress {
-		fmt.Fprintf(e.stderr, "starter: go %s  (in %s)\n", strings.Join(goArgs, " "), p.Root)
+	tmp, err := os.MkdirTemp("", "starter-"+p.Name+"-")
+	if err != nil {
+		return err
 	}
-	cmd := exec.CommandContext(ctx, "go", goArgs...)
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, p.Name)
+	if e.progress {
+		fmt.Fprintf(e.stderr, "starter: building ./cmd/%s in %s\n", p.Name, p.Root)
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/"+p.Name)
+	build.Dir, build.Stdout, build.Stderr = p.Root, e.stderr, e.stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go build ./cmd/%s: %w", p.Name, err)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = p.Root
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -75,12 +86,12 @@ func (e *env) runProject(ctx context.Context, args []string) error {
 	err = cmd.Run()
 	var xe *exec.ExitError
 	switch {
-	case errors.As(err, &xe) && ctx.Err() != nil:
+	case ctx.Err() != nil:
 		return ctx.Err()
 	case errors.As(err, &xe) && xe.ExitCode() > 0:
 		return exitError{xe.ExitCode()}
 	case err != nil:
-		return fmt.Errorf("go run ./cmd/%s: %w", p.Name, err)
+		return fmt.Errorf("%s %s: %w", p.Name, strings.Join(args, " "), err)
 	}
 	return nil
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var updateScripts = flag.Bool("update", false, "rewrite the cmp files of testdata/script from the actual output")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"starter": main})
+}
+
+// TestScript runs the CLI scripts of testdata/script (cue's cmd/cue/cmd/script_test.go
+// is the model). Extra commands: `status N prog args…` runs prog and requires
+// exit code N; `tree DIR` prints every path under DIR, sorted, dot-files included.
+func TestScript(t *testing.T) {
+	t.Parallel()
+	goEnv := realGoEnv(t)
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "testdata", "script"),
+		UpdateScripts:       *updateScripts,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "tree": cmdTree},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			for k, v := range goEnv {
+				env.Setenv(k, v)
+			}
+			return nil
+		},
+	})
+}
+
+// realGoEnv keeps the scripts' go commands on the real build and module
+// caches (testscript sets HOME to /no-home).
+func realGoEnv(t *testing.T) map[string]string {
+	names := []string{"GOCACHE", "GOMODCACHE", "GOPATH"}
+	out, err := exec.Command("go", append([]string{"env"}, names...)...).Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	env := map[string]string{}
+	for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		env[names[i]] = line
+	}
+	return env
+}
+
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N prog [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var xe *exec.ExitError
+	switch {
+	case errors.As(err, &xe):
+		got = xe.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tree DIR")
+	}
+	root := ts.MkAbs(args[0])
+	ts.Check(filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || name == root {
+			return err
+		}
+		if d.Name() == ".tmp" { // testscript's TMPDIR
+			return filepath.SkipDir
+		}
+		rel, _ := filepath.Rel(root, name)
+		if d.IsDir() {
+			rel += "/"
+		}
+		_, err = fmt.Fprintln(ts.Stdout(), filepath.ToSlash(rel))
+		return err
+	}))
+}
