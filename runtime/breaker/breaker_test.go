@@ -57,6 +57,9 @@ func setup(t *testing.T, s Settings) *bundle {
 		tb.seen = append(tb.seen, transition{from, to})
 	}
 	tb.b = New("dep", s)
+	if tb.b.Name() != "dep" {
+		t.Fatalf("Name = %q", tb.b.Name())
+	}
 	return tb
 }
 
