@@ -7,6 +7,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -28,47 +29,69 @@ type goJob struct {
 	name   string            // path in the generated project, for errors
 	on     func(string) bool // whether a feature is selected
 	module string
-	consts map[string]ast.Expr // identity constants to set; nil for most files
+	consts map[string]string // identity constants to set (Go literals); nil for most files
 }
 
 // transformGo turns a template Go file into the project's: feature blocks,
-// imports, identity constants, unused imports, then go/format.
+// imports, identity constants, unused imports, then go/format. Like gonew, it
+// finds what to change in the syntax tree and edits the source text at those
+// positions, so a file costs one parse for the edits and one for format.Source.
 func transformGo(job goJob, src []byte) ([]byte, error) {
 	stripped, changed, err := stripFeatureBlocks(src, job.on)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", job.name, err)
 	}
+	mode := parser.SkipObjectResolution
+	if !changed && job.consts == nil {
+		mode |= parser.ImportsOnly
+	}
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, job.name, stripped, parser.ParseComments|parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, job.name, stripped, mode)
 	if err != nil {
 		return nil, fmt.Errorf("generated file does not parse: %w", err)
 	}
-	if err := rewriteImports(f, job.module); err != nil {
+	var dead []*ast.ImportSpec
+	if changed {
+		if dead, err = unusedImports(f, src); err != nil {
+			return nil, fmt.Errorf("%s: %w", job.name, err)
+		}
+	}
+	edits, err := importEdits(fset, f, job.module, dead)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", job.name, err)
 	}
 	if job.consts != nil {
-		if err := setConsts(f, job.consts); err != nil {
+		ce, err := constEdits(fset, f, job.consts)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", job.name, err)
 		}
+		edits = append(edits, ce...)
 	}
-	if changed {
-		if err := pruneImports(f, src); err != nil {
-			return nil, fmt.Errorf("%s: %w", job.name, err)
-		}
-	}
-	return formatFile(fset, f, job.name)
-}
-
-func formatFile(fset *token.FileSet, f *ast.File, name string) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, f); err != nil {
-		return nil, fmt.Errorf("format %s: %w", name, err)
-	}
-	out, err := format.Source(buf.Bytes())
+	out, err := format.Source(applyEdits(stripped, edits))
 	if err != nil {
-		return nil, fmt.Errorf("format %s: %w", name, err)
+		return nil, fmt.Errorf("%s: generated file does not parse: %w", job.name, err)
 	}
 	return out, nil
+}
+
+// edit replaces src[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+func applyEdits(src []byte, edits []edit) []byte {
+	slices.SortFunc(edits, func(a, b edit) int { return a.start - b.start })
+	var buf bytes.Buffer
+	buf.Grow(len(src))
+	last := 0
+	for _, e := range edits {
+		buf.Write(src[last:e.start])
+		buf.WriteString(e.text)
+		last = e.end
+	}
+	buf.Write(src[last:])
+	return buf.Bytes()
 }
 
 const (
@@ -136,23 +159,50 @@ func rewriteImport(p, module string) (string, error) {
 	return p, nil
 }
 
-func rewriteImports(f *ast.File, module string) error {
+// importEdits rewrites the import paths of the template and runtime
+// packages and deletes the lines of the dead imports.
+func importEdits(fset *token.FileSet, f *ast.File, module string, dead []*ast.ImportSpec) ([]edit, error) {
+	var edits []edit
 	for _, spec := range f.Imports {
+		if slices.Contains(dead, spec) {
+			edits = append(edits, lineEdit(fset, spec))
+			continue
+		}
 		p, err := strconv.Unquote(spec.Path.Value)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		np, err := rewriteImport(p, module)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		spec.Path.Value = strconv.Quote(np)
+		if np != p {
+			edits = append(edits, nodeEdit(fset, spec.Path, strconv.Quote(np)))
+		}
 	}
-	return nil
+	return edits, nil
 }
 
-// setConsts replaces the values of the named top-level constants; each must exist.
-func setConsts(f *ast.File, values map[string]ast.Expr) error {
+func nodeEdit(fset *token.FileSet, n ast.Node, text string) edit {
+	return edit{fset.Position(n.Pos()).Offset, fset.Position(n.End()).Offset, text}
+}
+
+// lineEdit deletes the whole line of an import spec, its comment included;
+// a one-line `import "x"` declaration becomes an empty line.
+func lineEdit(fset *token.FileSet, spec *ast.ImportSpec) edit {
+	file := fset.File(spec.Pos())
+	line := file.Line(spec.Pos())
+	start := file.Offset(file.LineStart(line))
+	end := file.Size()
+	if line < file.LineCount() {
+		end = file.Offset(file.LineStart(line + 1))
+	}
+	return edit{start: start, end: end}
+}
+
+// constEdits sets the values of the named top-level constants; each must exist.
+func constEdits(fset *token.FileSet, f *ast.File, values map[string]string) ([]edit, error) {
+	var edits []edit
 	seen := map[string]bool{}
 	for _, d := range f.Decls {
 		gd, ok := d.(*ast.GenDecl)
@@ -163,37 +213,37 @@ func setConsts(f *ast.File, values map[string]ast.Expr) error {
 			vs := s.(*ast.ValueSpec)
 			for i, id := range vs.Names {
 				if v, ok := values[id.Name]; ok && i < len(vs.Values) {
-					vs.Values[i] = v
+					edits = append(edits, nodeEdit(fset, vs.Values[i], v))
 					seen[id.Name] = true
 				}
 			}
 		}
 	}
-	for name := range values {
+	for _, name := range slices.Sorted(maps.Keys(values)) {
 		if !seen[name] {
-			return fmt.Errorf("constant %s with a value not found", name)
+			return nil, fmt.Errorf("constant %s with a value not found", name)
 		}
 	}
-	return nil
+	return edits, nil
 }
 
 // identityConsts are the values setConsts writes into buildinfo.go.
-func identityConsts(o Options) map[string]ast.Expr {
-	return map[string]ast.Expr{
-		"Name":          &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(o.Name)},
-		"DefaultDBName": &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(o.DBName)},
-		"DefaultPort":   &ast.BasicLit{Kind: token.INT, Value: strconv.Itoa(o.Port)},
+func identityConsts(o Options) map[string]string {
+	return map[string]string{
+		"Name":          strconv.Quote(o.Name),
+		"DefaultDBName": strconv.Quote(o.DBName),
+		"DefaultPort":   strconv.Itoa(o.Port),
 	}
 }
 
-// pruneImports removes the imports that the dropped feature blocks used and
-// nothing uses any more. An import is removed only when one of its possible
+// unusedImports finds the imports that the dropped feature blocks used and
+// nothing uses any more. An import counts only when one of its possible
 // names was used in the original file and none is used now, so an import
 // whose name cannot be guessed from its path is kept rather than broken.
-func pruneImports(f *ast.File, original []byte) error {
+func unusedImports(f *ast.File, original []byte) ([]*ast.ImportSpec, error) {
 	orig, err := parser.ParseFile(token.NewFileSet(), "", original, parser.SkipObjectResolution)
 	if err != nil {
-		return fmt.Errorf("template does not parse: %w", err)
+		return nil, fmt.Errorf("template does not parse: %w", err)
 	}
 	before, after := selectorNames(orig), selectorNames(f)
 	var dead []*ast.ImportSpec
@@ -208,8 +258,7 @@ func pruneImports(f *ast.File, original []byte) error {
 			dead = append(dead, spec)
 		}
 	}
-	deleteImports(f, dead)
-	return nil
+	return dead, nil
 }
 
 // selectorNames collects the X of every X.Sel where X is a bare identifier.
@@ -261,43 +310,4 @@ func isMajorSuffix(s string) bool {
 	}
 	_, err := strconv.Atoi(s[1:])
 	return err == nil
-}
-
-// deleteImports removes specs from the file's import declarations, and
-// declarations left empty, with the comments inside them.
-func deleteImports(f *ast.File, dead []*ast.ImportSpec) {
-	if len(dead) == 0 {
-		return
-	}
-	isDead := func(s ast.Spec) bool { return slices.Contains(dead, s.(*ast.ImportSpec)) }
-	var keep []ast.Decl
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if ok && gd.Tok == token.IMPORT {
-			gd.Specs = slices.DeleteFunc(gd.Specs, isDead)
-			if len(gd.Specs) == 0 {
-				dropComments(f, gd.Pos(), gd.End())
-				continue
-			}
-		}
-		keep = append(keep, d)
-	}
-	f.Decls = keep
-	for _, s := range dead {
-		from, to := s.Pos(), s.End()
-		if s.Doc != nil {
-			from = s.Doc.Pos()
-		}
-		if s.Comment != nil {
-			to = s.Comment.End()
-		}
-		dropComments(f, from, to)
-	}
-	f.Imports = slices.DeleteFunc(f.Imports, func(s *ast.ImportSpec) bool { return slices.Contains(dead, s) })
-}
-
-func dropComments(f *ast.File, from, to token.Pos) {
-	f.Comments = slices.DeleteFunc(f.Comments, func(c *ast.CommentGroup) bool {
-		return c.Pos() >= from && c.End() <= to
-	})
 }

@@ -43,21 +43,32 @@ func (e *env) ask(in *newInput) error {
 func (e *env) missingFields(in *newInput, features *[]string) []huh.Field {
 	var fields []huh.Field
 	if slices.Contains(in.missing, "--module") {
-		fields = append(fields, huh.NewInput().Title("Go module path").Value(&in.module).Validate(generator.ValidateModule))
+		fields = append(fields, huh.NewInput().Title("Go module path").Value(&in.module).Validate(orDefault(in.module, generator.ValidateModule)))
 	}
 	if !in.featuresGiven {
 		fields = append(fields, featureField(features))
 	}
 	if slices.Contains(in.missing, "--db-name") {
-		fields = append(fields, huh.NewInput().Title("Database name").Value(&in.dbName).Validate(generator.ValidateDBName))
+		fields = append(fields, huh.NewInput().Title("Database name").Value(&in.dbName).Validate(orDefault(in.dbName, generator.ValidateDBName)))
 	}
 	if slices.Contains(in.missing, "--port") {
-		fields = append(fields, huh.NewInput().Title("HTTP port").Value(&in.port).Validate(func(s string) error {
+		fields = append(fields, huh.NewInput().Title("HTTP port").Value(&in.port).Validate(orDefault(in.port, func(s string) error {
 			_, err := generator.ParsePort(s)
 			return err
-		}))
+		})))
 	}
 	return fields
+}
+
+// orDefault validates the prefilled default when the answer is empty (the
+// accessible prompt keeps the default on an empty line).
+func orDefault(def string, validate func(string) error) func(string) error {
+	return func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			s = def
+		}
+		return validate(s)
+	}
 }
 
 func featureField(selected *[]string) huh.Field {

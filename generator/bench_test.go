@@ -1,0 +1,35 @@
+package generator
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	startrt "github.com/starter-go/starter/runtime"
+	"github.com/starter-go/starter/templates"
+)
+
+// BenchmarkGenerate measures `starter new` minus process start: validate,
+// render, format and write one project of each variant.
+func BenchmarkGenerate(b *testing.B) {
+	src := Sources{Templates: templates.FS, Runtime: startrt.FS}
+	m, err := LoadManifest(src.Templates)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, v := range m.VariantNames() {
+		b.Run(v, func(b *testing.B) {
+			opts := Options{Name: "demo", Module: "example.com/demo", Features: m.Variants[v]}
+			dir := b.TempDir()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				if err := Generate(context.Background(), src, opts, filepath.Join(dir, fmt.Sprint(i))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
