@@ -156,14 +156,19 @@ func (a *App) Run(ctx context.Context) error {
 
 // Serve serves HTTP on ln, and runs the background jobs, until ctx ends; then
 // it stops taking requests and lets those in flight finish within the
-// shutdown timeout. It does not close the pool: Close does.
+// shutdown timeout. A background job that fails is logged and the API keeps
+// serving (its health check reports it); only a failing listener ends Serve
+// early. It does not close the pool: Close does.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
 	var wg sync.WaitGroup
-	bgErrs := make(chan error, len(a.background))
 	for _, run := range a.background {
-		wg.Go(func() { bgErrs <- run(bgCtx) })
+		wg.Go(func() {
+			if err := run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.logger.Error("background job stopped", slog.Any("error", err))
+			}
+		})
 	}
 	served := make(chan error, 1)
 	go func() { served <- a.http.Serve(ln) }()
@@ -171,20 +176,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	var err error
 	select {
 	case err = <-served:
-	case err = <-bgErrs:
 	case <-ctx.Done():
 	}
 	a.logger.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
-	stopBackground()
 	shutErr := a.http.Shutdown(shutCtx)
+	stopBackground()
 	wg.Wait()
-	close(bgErrs)
-	for e := range bgErrs {
-		err = errors.Join(err, e)
-	}
-	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return errors.Join(err, shutErr)
