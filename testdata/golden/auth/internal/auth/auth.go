@@ -1,0 +1,94 @@
+// Package auth owns users and their sessions: registration, login with
+// argon2id password hashes, opaque bearer tokens stored only as SHA-256
+// hashes, the role hierarchy user < moderator < admin with its visibility
+// and acting rules, and the rate limits that guard the login routes.
+//
+// Usernames keep the case they were registered with and are unique without
+// regard to case (a unique index on lower(username)); login by username
+// ignores case too. Emails are stored lower-cased and unique.
+package auth
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// User is an account as the API shows it (UserProfile). The password hash
+// never leaves this package.
+type User struct {
+	ID            uuid.UUID  `json:"id"`
+	Username      string     `json:"username"`
+	Email         string     `json:"email"`
+	Role          Role       `json:"role"`
+	IsActive      bool       `json:"is_active"`
+	EmailVerified bool       `json:"email_verified"`
+	CreatedAt     time.Time  `json:"created_at"`
+	LastLoginAt   *time.Time `json:"last_login_at"`
+
+	passwordHash string
+}
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID    uuid.UUID
+	Username  string
+	Email     string
+	Role      Role
+	SessionID uuid.UUID
+
+	tokenHash    TokenHash
+	expiresAt    time.Time
+	lastActivity time.Time
+}
+
+// Me is the body of GET /auth/me.
+type Me struct {
+	ID       uuid.UUID `json:"id"`
+	Username string    `json:"username"`
+	Email    string    `json:"email"`
+	Role     Role      `json:"role"`
+}
+
+// Me returns the caller as GET /auth/me shows it.
+func (p Principal) Me() Me {
+	return Me{ID: p.UserID, Username: p.Username, Email: p.Email, Role: p.Role}
+}
+
+// LoginResult is the body of a successful login.
+type LoginResult struct {
+	SessionToken string    `json:"session_token"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	User         User      `json:"user"`
+}
+
+// RefreshResult is the body of a successful refresh.
+type RefreshResult struct {
+	ExpiresAt   time.Time `json:"expires_at"`
+	RefreshedAt time.Time `json:"refreshed_at"`
+}
+
+// Stats is the body of GET /admin/users/stats.
+type Stats struct {
+	TotalUsers          int64        `json:"total_users"`
+	ActiveUsers         int64        `json:"active_users"`
+	InactiveUsers       int64        `json:"inactive_users"`
+	EmailVerified       int64        `json:"email_verified"`
+	EmailUnverified     int64        `json:"email_unverified"`
+	ByRole              RoleCounts   `json:"by_role"`
+	RecentRegistrations RecentCounts `json:"recent_registrations"`
+}
+
+// RoleCounts counts users per role.
+type RoleCounts struct {
+	User      int64 `json:"user"`
+	Moderator int64 `json:"moderator"`
+	Admin     int64 `json:"admin"`
+}
+
+// RecentCounts counts registrations over the last day, week and month.
+type RecentCounts struct {
+	Last24h int64 `json:"last_24h"`
+	Last7d  int64 `json:"last_7d"`
+	Last30d int64 `json:"last_30d"`
+}

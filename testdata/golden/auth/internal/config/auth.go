@@ -1,0 +1,181 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"example.com/demo/internal/apperr"
+	"example.com/demo/internal/auth"
+)
+
+// Auth configures sessions, rate limits and password hashing (the `auth`
+// feature). Environment variables are AUTH_<FIELD>, e.g. AUTH_SESSION_LIFETIME.
+type Auth struct {
+	// SessionLifetime is how long a session lasts after login or refresh (default 24h).
+	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
+	// SessionIdleTimeout ends sessions unused for longer (default 720h, 30 days).
+	SessionIdleTimeout time.Duration `mapstructure:"session_idle_timeout"`
+	// RefreshInterval is the minimum time between two refreshes of a session (default 5m).
+	RefreshInterval time.Duration `mapstructure:"refresh_interval"`
+	// ActivityInterval throttles writes of a session's last activity (default 1m).
+	ActivityInterval time.Duration `mapstructure:"activity_interval"`
+	// CacheTTL is how long a resolved token is served from memory; revocations in
+	// this process apply at once, other instances see them within the TTL
+	// (default 5s; 0 disables the cache).
+	CacheTTL time.Duration `mapstructure:"cache_ttl"`
+	// CleanupInterval is the period of the removal of expired sessions (default 10m).
+	CleanupInterval time.Duration `mapstructure:"cleanup_interval"`
+	// LoginAccountFailures failed logins of one account within LoginAccountWindow
+	// lock its logins for the rest of the window (defaults 5 and 15m).
+	LoginAccountFailures int           `mapstructure:"login_account_failures"`
+	LoginAccountWindow   time.Duration `mapstructure:"login_account_window"`
+	// LoginIPFailures failed logins from one client IP within LoginIPWindow block
+	// that IP's logins for the rest of the window (defaults 50 and 15m).
+	LoginIPFailures int           `mapstructure:"login_ip_failures"`
+	LoginIPWindow   time.Duration `mapstructure:"login_ip_window"`
+	// IPRequests login, register and refresh requests are allowed from one
+	// client IP per IPRequestWindow (defaults 600 and 1m).
+	IPRequests      int           `mapstructure:"ip_requests"`
+	IPRequestWindow time.Duration `mapstructure:"ip_request_window"`
+	// HashMemoryKiB, HashIterations and HashParallelism are the argon2id costs
+	// of new password hashes (defaults 19456, 2, 1 in every environment).
+	HashMemoryKiB   int `mapstructure:"hash_memory_kib"`
+	HashIterations  int `mapstructure:"hash_iterations"`
+	HashParallelism int `mapstructure:"hash_parallelism"`
+	// Now is the clock of the auth service; tests set it to move time
+	// (default time.Now). It is not a setting of any file or variable.
+	Now func() time.Time `mapstructure:"-"`
+}
+
+// InitialAdmin is the admin account created at start-up when none exists.
+// Environment variables are INITIAL_ADMIN_<FIELD>.
+type InitialAdmin struct {
+	// Username of the account (default admin).
+	Username string `mapstructure:"username"`
+	// Email of the account (default admin@example.com).
+	Email string `mapstructure:"email"`
+	// Password, which must pass the password rules (default empty: no initial admin).
+	Password string `mapstructure:"password"`
+}
+
+func authDefaults() Auth {
+	return Auth{
+		SessionLifetime:      24 * time.Hour,
+		SessionIdleTimeout:   30 * 24 * time.Hour,
+		RefreshInterval:      5 * time.Minute,
+		ActivityInterval:     time.Minute,
+		CacheTTL:             5 * time.Second,
+		CleanupInterval:      10 * time.Minute,
+		LoginAccountFailures: 5,
+		LoginAccountWindow:   15 * time.Minute,
+		LoginIPFailures:      50,
+		LoginIPWindow:        15 * time.Minute,
+		IPRequests:           600,
+		IPRequestWindow:      time.Minute,
+		HashMemoryKiB:        auth.DefaultMemoryKiB,
+		HashIterations:       auth.DefaultIterations,
+		HashParallelism:      auth.DefaultParallelism,
+	}
+}
+
+func initialAdminDefaults() InitialAdmin {
+	return InitialAdmin{Username: "admin", Email: "admin@example.com"}
+}
+
+func (c *Config) validateAuth() error {
+	a := c.Auth
+	positive := []struct {
+		key string
+		d   time.Duration
+	}{
+		{"auth.session_lifetime", a.SessionLifetime}, {"auth.session_idle_timeout", a.SessionIdleTimeout},
+		{"auth.refresh_interval", a.RefreshInterval}, {"auth.activity_interval", a.ActivityInterval},
+		{"auth.cleanup_interval", a.CleanupInterval}, {"auth.login_account_window", a.LoginAccountWindow},
+		{"auth.login_ip_window", a.LoginIPWindow}, {"auth.ip_request_window", a.IPRequestWindow},
+	}
+	for _, p := range positive {
+		if p.d <= 0 {
+			return Invalid(p.key, "must be positive", p.d)
+		}
+	}
+	switch {
+	case a.CacheTTL < 0:
+		return Invalid("auth.cache_ttl", "must not be negative", a.CacheTTL)
+	case a.LoginAccountFailures < 1:
+		return Invalid("auth.login_account_failures", "must be at least 1", a.LoginAccountFailures)
+	case a.LoginIPFailures < 1:
+		return Invalid("auth.login_ip_failures", "must be at least 1", a.LoginIPFailures)
+	case a.IPRequests < 1:
+		return Invalid("auth.ip_requests", "must be at least 1", a.IPRequests)
+	case a.HashMemoryKiB < 8*a.HashParallelism || a.HashMemoryKiB > 4<<20:
+		return Invalid("auth.hash_memory_kib", "must be 8×parallelism–4194304", a.HashMemoryKiB)
+	case a.HashIterations < 1 || a.HashIterations > 64:
+		return Invalid("auth.hash_iterations", "must be 1–64", a.HashIterations)
+	case a.HashParallelism < 1 || a.HashParallelism > 255:
+		return Invalid("auth.hash_parallelism", "must be 1–255", a.HashParallelism)
+	}
+	return c.validateInitialAdmin()
+}
+
+// validateInitialAdmin refuses an initial admin that could never be created.
+// The password is never echoed.
+func (c *Config) validateInitialAdmin() error {
+	ia := c.InitialAdmin
+	if ia.Password == "" {
+		return nil
+	}
+	if err := auth.ValidatePassword("password", ia.Password); err != nil {
+		return fmt.Errorf("config: %s: %s", EnvName("initial_admin.password"), ruleOf(err))
+	}
+	if err := auth.ValidateUsername("username", ia.Username); err != nil {
+		return Invalid("initial_admin.username", ruleOf(err), ia.Username)
+	}
+	if err := auth.ValidateEmail("email", ia.Email); err != nil {
+		return Invalid("initial_admin.email", ruleOf(err), ia.Email)
+	}
+	return nil
+}
+
+func ruleOf(err error) string {
+	if e, ok := apperr.As(err); ok {
+		return strings.TrimPrefix(e.Message, "Validation failed for "+e.Field+": ")
+	}
+	return err.Error()
+}
+
+// AuthSettings are the settings of auth.NewService.
+func (c *Config) AuthSettings() auth.Settings {
+	a := c.Auth
+	ttl := a.CacheTTL
+	if ttl == 0 {
+		ttl = -1
+	}
+	return auth.Settings{
+		SessionLifetime:      a.SessionLifetime,
+		SessionIdleTimeout:   a.SessionIdleTimeout,
+		RefreshInterval:      a.RefreshInterval,
+		ActivityInterval:     a.ActivityInterval,
+		CacheTTL:             ttl,
+		CleanupInterval:      a.CleanupInterval,
+		LoginAccountFailures: a.LoginAccountFailures,
+		LoginAccountWindow:   a.LoginAccountWindow,
+		LoginIPFailures:      a.LoginIPFailures,
+		LoginIPWindow:        a.LoginIPWindow,
+		IPRequests:           a.IPRequests,
+		IPRequestWindow:      a.IPRequestWindow,
+		Hash: auth.HashParams{
+			MemoryKiB:   uint32(a.HashMemoryKiB),
+			Iterations:  uint32(a.HashIterations),
+			Parallelism: uint8(a.HashParallelism),
+		},
+		Now: a.Now,
+	}
+}
+
+// InitialAdminAccount is the initial admin for auth.Service.EnsureInitialAdmin.
+func (c *Config) InitialAdminAccount() auth.InitialAdmin {
+	ia := c.InitialAdmin
+	return auth.InitialAdmin{Username: ia.Username, Email: ia.Email, Password: ia.Password,
+		PasswordKey: EnvName("initial_admin.password")}
+}

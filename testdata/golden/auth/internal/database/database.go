@@ -1,0 +1,55 @@
+// Package database opens the PostgreSQL pool, applies the embedded migrations
+// and, in development and test, starts an embedded PostgreSQL when no
+// DATABASE_URL is configured.
+package database
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Open returns a pool on url that has answered a ping. Settings the URL gives
+// (pool_max_conns, pool_max_conn_lifetime, …) win over these defaults.
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database: parse url: %w", err)
+	}
+	applyPoolDefaults(cfg, url)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: open: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database: ping: %w", err)
+	}
+	return pool, nil
+}
+
+func applyPoolDefaults(cfg *pgxpool.Config, url string) {
+	set := func(param string) bool { return containsParam(url, param) }
+	if !set("pool_max_conns") {
+		cfg.MaxConns = 20
+	}
+	if !set("pool_min_conns") {
+		cfg.MinConns = 0
+	}
+	if !set("pool_max_conn_lifetime") {
+		cfg.MaxConnLifetime = time.Hour
+	}
+	if !set("pool_max_conn_idle_time") {
+		cfg.MaxConnIdleTime = 5 * time.Minute
+	}
+	if !set("pool_health_check_period") {
+		cfg.HealthCheckPeriod = 30 * time.Second
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+}

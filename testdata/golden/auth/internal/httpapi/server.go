@@ -1,0 +1,80 @@
+// Package httpapi is the HTTP face of the service: the gin engine, the
+// middleware every response goes through, the JSON envelopes, the one table
+// from error code to status (errors.go) and the routes (routes.go).
+package httpapi
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"example.com/demo/internal/auth"
+	"example.com/demo/internal/config"
+	"example.com/demo/internal/health"
+)
+
+// Deps is what the handlers need, filled in by internal/app.
+type Deps struct {
+	Config *config.Config
+	Logger *slog.Logger
+	DB     *pgxpool.Pool
+	// Health runs the checks of the health probes.
+	Health *health.Registry
+	// Metrics is the app's own Prometheus registry, served at /metrics.
+	Metrics *prometheus.Registry
+	// Version is reported by GET /api/v1/health.
+	Version string
+	// Started is when the service started; uptime counts from it.
+	Started time.Time
+	// ExtraRoutes, when set, adds routes under /api/v1 after those of routes.go
+	// (tests use it to reach the middleware with handlers of their own).
+	ExtraRoutes func(api *gin.RouterGroup)
+	// Auth is the users and sessions service.
+	Auth *auth.Service
+}
+
+// Server owns the gin engine. Handlers are its methods, one file per concept.
+type Server struct {
+	Deps
+	engine  *gin.Engine
+	metrics *httpMetrics
+	headers fixedHeaders
+	origins map[string]bool
+}
+
+// New builds the engine with its middleware and routes.
+func New(d Deps) (*Server, error) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{Deps: d, engine: gin.New(), origins: map[string]bool{}}
+	for _, o := range d.Config.CORSOrigins {
+		s.origins[o] = true
+	}
+	s.headers = newFixedHeaders(d.Config.IsProduction())
+	m, err := newHTTPMetrics(d.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+	e := s.engine
+	// Trailing slashes are 404, never a redirect; a known path with the wrong method is 405.
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	if err := e.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
+	e.NoRoute(s.notFound)
+	e.NoMethod(s.methodNotAllowed)
+	s.routes()
+	return s, nil
+}
+
+// Handler is the http.Handler of the whole API.
+func (s *Server) Handler() http.Handler { return s.engine }

@@ -1,0 +1,308 @@
+// Package pgembed starts a PostgreSQL server from the binaries installed on the machine, so a
+// service and its tests need no database set up by hand.
+//
+// Two kinds of cluster:
+//
+//   - Throw-away (Options.DataDir empty): made by initdb in a fresh directory under Options.TempDir
+//     (/dev/shm when present, because cloning a database on tmpfs takes a few milliseconds where a disk
+//     takes tens to hundreds), tuned for tests (fsync, synchronous_commit and full_page_writes off,
+//     autovacuum off, many connections) and removed by Stop. A directory left behind by a process that
+//     was killed is removed by the next Start.
+//   - Persistent (Options.DataDir set): initdb on first use, kept across runs, default durability.
+//     Meant for a service's `serve` in development.
+//
+// The server listens on 127.0.0.1 only (no Unix socket), on Options.Port or a free port, with trust
+// authentication for the superuser role "postgres" ([User]). Use [Server.DSN] to connect.
+//
+// The postmaster is a direct child of this process and receives a signal when this process dies
+// (Linux parent-death signal), so no server outlives its owner, even after kill -9.
+//
+// Running as root: PostgreSQL refuses to run as root, so initdb and postgres run as the user
+// "postgres" (else "nobody"). That user must reach the data directory, which a directory under
+// /root or inside a private temporary directory is not. So, as root, a persistent cluster does not
+// live in Options.DataDir itself but in /var/tmp/pgembed-<12 hex digits of SHA-256 of the absolute
+// DataDir>, owned by that user; the same project therefore finds the same data on every run, and
+// [Server.DataDir] reports the directory actually used. Throw-away clusters live in a directory
+// owned by that user under TempDir.
+package pgembed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// User is the superuser role of every cluster this package creates.
+const User = "postgres"
+
+// ErrNoBinaries is returned by Start when initdb and postgres cannot be found.
+var ErrNoBinaries = errors.New("pgembed: PostgreSQL server binaries (initdb, postgres) not found on PATH or under /usr/lib/postgresql/*/bin")
+
+// Options configure Start. The zero value starts a throw-away test cluster on a free port.
+type Options struct {
+	// DataDir is the data directory of a persistent cluster, created by initdb when it holds no
+	// cluster yet and kept by Stop. Default: empty, meaning a throw-away cluster removed by Stop.
+	// As root the cluster lives elsewhere (see the package documentation).
+	DataDir string
+
+	// TempDir is where throw-away clusters are created. Default: /dev/shm when it is a writable
+	// directory, else os.TempDir(); as root, /var/tmp if the default is not reachable by the
+	// unprivileged user.
+	TempDir string
+
+	// Port is the TCP port on 127.0.0.1. Default: 0, a free port picked at start (retried if another
+	// process takes it first).
+	Port int
+
+	// BinDir is the directory holding initdb and postgres. Default: the directory of postgres found
+	// on PATH, else the highest-numbered /usr/lib/postgresql/*/bin.
+	BinDir string
+
+	// MaxConnections is max_connections. Default: 300 for a throw-away cluster (parallel tests each
+	// hold a pool), 100 for a persistent one.
+	MaxConnections int
+
+	// Settings are extra server settings (name → value), applied after this package's defaults.
+	// Default: none.
+	Settings map[string]string
+
+	// Log receives the server's log output. Default: nil, discarded; Start's errors include the
+	// last lines either way.
+	Log io.Writer
+}
+
+// Server is a running PostgreSQL started by Start.
+type Server struct {
+	// DataDir is the data directory actually used.
+	DataDir string
+	// Port is the TCP port on 127.0.0.1.
+	Port int
+
+	throwAway bool
+	runDir    string // removed by Stop for a throw-away cluster
+	proc      *child
+	log       *tail
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start initialises the cluster when needed, starts postgres and waits until it accepts connections.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	bin, err := findBinDir(opts.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := currentAccount()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{throwAway: opts.DataDir == "", log: newTail(opts.Log)}
+	if err := s.prepare(ctx, opts, bin, acct); err != nil {
+		s.removeRunDir()
+		return nil, err
+	}
+	if err := s.launch(ctx, opts, bin, acct); err != nil {
+		s.removeRunDir()
+		return nil, err
+	}
+	return s, nil
+}
+
+// prepare picks the data directory and runs initdb when it holds no cluster.
+func (s *Server) prepare(ctx context.Context, opts Options, bin string, acct account) error {
+	var err error
+	if s.throwAway {
+		s.runDir, s.DataDir, err = makeRunDir(opts.TempDir, acct)
+	} else {
+		s.DataDir, err = persistentDir(opts.DataDir, acct)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(s.DataDir + "/PG_VERSION"); err == nil {
+		return nil
+	}
+	return initdb(ctx, bin, s.DataDir, s.throwAway, acct, s.log)
+}
+
+// launch starts postgres, retrying on another free port when the chosen one was taken meanwhile.
+func (s *Server) launch(ctx context.Context, opts Options, bin string, acct account) error {
+	for attempt := 0; ; attempt++ {
+		port, err := pickPort(opts.Port)
+		if err != nil {
+			return err
+		}
+		err = s.startOnce(ctx, opts, bin, acct, port)
+		if err == nil || opts.Port != 0 || attempt == 4 || !errors.Is(err, errPortTaken) {
+			return err
+		}
+	}
+}
+
+func (s *Server) startOnce(ctx context.Context, opts Options, bin string, acct account, port int) error {
+	args := append([]string{"-D", s.DataDir}, settingArgs(opts, s.throwAway, port)...)
+	s.log.reset()
+	proc, err := startChild(bin+"/postgres", args, s.DataDir, acct, s.deathSignal(), s.log)
+	if err != nil {
+		return fmt.Errorf("pgembed: start postgres: %w", err)
+	}
+	if err := waitReady(ctx, s.DataDir, proc); err != nil {
+		proc.kill()
+		return s.startError(err)
+	}
+	s.proc, s.Port = proc, port
+	return nil
+}
+
+func (s *Server) startError(err error) error {
+	logText := s.log.String()
+	if containsAny(logText, "could not bind", "Address already in use") {
+		err = fmt.Errorf("%w: %w", errPortTaken, err)
+	}
+	return fmt.Errorf("pgembed: start postgres: %w\n%s", err, logText)
+}
+
+// deathSignal is what the postmaster gets when this process dies: an immediate shutdown for a
+// throw-away cluster, a fast (clean) one for a persistent cluster.
+func (s *Server) deathSignal() syscall.Signal {
+	if s.throwAway {
+		return syscall.SIGQUIT
+	}
+	return syscall.SIGINT
+}
+
+// DSN returns a connection URL for database dbname as the superuser.
+func (s *Server) DSN(dbname string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", User, s.Port, url.PathEscape(dbname))
+}
+
+// PID is the process id of the postmaster.
+func (s *Server) PID() int {
+	return s.proc.cmd.Process.Pid
+}
+
+// CreateDatabase creates database name unless it exists.
+func (s *Server) CreateDatabase(ctx context.Context, name string) error {
+	conn, err := pgx.Connect(ctx, s.DSN("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgembed: create database %s: %w", name, err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var exists bool
+	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
+	if err == nil && !exists {
+		_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	}
+	if err != nil {
+		return fmt.Errorf("pgembed: create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Stop shuts the server down and waits until its processes are gone; for a throw-away cluster it
+// then removes the directory. When ctx ends first, the server is killed. Calling Stop again returns
+// the first result.
+func (s *Server) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop(ctx) })
+	return s.stopErr
+}
+
+func (s *Server) stop(ctx context.Context) error {
+	if err := s.proc.signal(s.deathSignal()); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("pgembed: stop: %w", err)
+	}
+	select {
+	case <-s.proc.done:
+	case <-ctx.Done():
+		s.proc.kill()
+	}
+	// Backends exit after the postmaster when it was killed; give them a moment before removing
+	// their files so the removal does not race with them.
+	waitBackendsGone(s.DataDir)
+	return s.removeRunDir()
+}
+
+func (s *Server) removeRunDir() error {
+	if s.runDir == "" {
+		return nil
+	}
+	if err := os.RemoveAll(s.runDir); err != nil {
+		return fmt.Errorf("pgembed: remove %s: %w", s.runDir, err)
+	}
+	return nil
+}
+
+// settingArgs are the -c flags for postgres, sorted by name so the command line is stable.
+func settingArgs(opts Options, throwAway bool, port int) []string {
+	set := map[string]string{
+		"listen_addresses":        "127.0.0.1",
+		"port":                    strconv.Itoa(port),
+		"unix_socket_directories": "",
+		"max_connections":         strconv.Itoa(maxConnections(opts, throwAway)),
+		"logging_collector":       "off",
+	}
+	if throwAway {
+		for k, v := range testSettings {
+			set[k] = v
+		}
+	}
+	for k, v := range opts.Settings {
+		set[k] = v
+	}
+	var args []string
+	for _, k := range sortedKeys(set) {
+		args = append(args, "-c", k+"="+set[k])
+	}
+	return args
+}
+
+// testSettings trade durability for speed: a throw-away cluster is never recovered.
+var testSettings = map[string]string{
+	"fsync":              "off",
+	"synchronous_commit": "off",
+	"full_page_writes":   "off",
+	"wal_level":          "minimal",
+	"max_wal_senders":    "0",
+	"max_wal_size":       "4GB",
+	"checkpoint_timeout": "1h",
+	"autovacuum":         "off",
+	"jit":                "off",
+	"shared_buffers":     "128MB",
+	"huge_pages":         "off",
+	"log_min_messages":   "warning",
+}
+
+func maxConnections(opts Options, throwAway bool) int {
+	switch {
+	case opts.MaxConnections > 0:
+		return opts.MaxConnections
+	case throwAway:
+		return 300
+	default:
+		return 100
+	}
+}
+
+// waitBackendsGone waits briefly for processes still holding postmaster.pid's shared memory; it
+// returns at once after a clean shutdown, which removes postmaster.pid.
+func waitBackendsGone(dataDir string) {
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(dataDir + "/postmaster.pid"); err != nil {
+			return
+		}
+		if !anyProcessIn(dataDir) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,226 @@
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"example.com/demo/internal/platform/pgembed"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// shared is the one package-level variable: NewDatabase takes only a testing.TB, yet all tests of a
+// process must share one server, its admin connections and the templates already built.
+var shared harness
+
+// harness is what the tests of one process share.
+type harness struct {
+	mu       sync.Mutex
+	opened   bool
+	admin    *admin
+	server   *pgembed.Server // nil unless this process started it
+	err      error
+	builders map[string]*builder // by template name
+	spares   int                 // clones prepared ahead per template
+	refills  sync.WaitGroup
+	closing  bool
+}
+
+// builder builds one template once per process and remembers the outcome; spare holds clones
+// prepared ahead of the tests that will take them.
+type builder struct {
+	mu        sync.Mutex
+	done      bool
+	err       error
+	spare     chan string
+	refilling bool
+}
+
+// skipError marks the one case where tests skip instead of failing: no CI, no TEST_DATABASE_URL,
+// no binaries.
+type skipError struct{ err error }
+
+func (e skipError) Error() string { return e.err.Error() }
+func (e skipError) Unwrap() error { return e.err }
+
+func isSkip(err error) bool {
+	var s skipError
+	return errors.As(err, &s)
+}
+
+// open connects to TEST_DATABASE_URL or starts the embedded server, once.
+func (h *harness) open() (*admin, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.opened {
+		h.opened = true
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		h.admin, h.err = h.connect(ctx)
+	}
+	return h.admin, h.err
+}
+
+func (h *harness) connect(ctx context.Context) (*admin, error) {
+	if dsn := os.Getenv("TEST_DATABASE_URL"); dsn != "" {
+		a, err := openAdmin(ctx, dsn, projectPrefix())
+		if err != nil {
+			return nil, fmt.Errorf("pgtest: TEST_DATABASE_URL: %w", err)
+		}
+		return a, nil
+	}
+	srv, err := pgembed.Start(ctx, pgembed.Options{})
+	if err != nil {
+		return nil, noDatabase(err, isCI())
+	}
+	a, err := openAdmin(ctx, srv.DSN("postgres"), projectPrefix())
+	if err != nil {
+		return nil, errors.Join(err, srv.Stop(ctx))
+	}
+	h.server = srv
+	return a, nil
+}
+
+// noDatabase explains a failed start. Tests skip only outside CI, and only when PostgreSQL is not
+// installed: a server that is installed but does not start is a failure to look at.
+func noDatabase(err error, ci bool) error {
+	err = fmt.Errorf("pgtest: no database: %w; %s", err, howToProvide)
+	if errors.Is(err, pgembed.ErrNoBinaries) && !ci {
+		return skipError{err}
+	}
+	return err
+}
+
+// isCI follows the convention of CI services, which set CI=true.
+func isCI() bool {
+	v := strings.ToLower(os.Getenv("CI"))
+	return v != "" && v != "false" && v != "0"
+}
+
+// close releases the connections and stops the server this process started.
+func (h *harness) close(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	h.refills.Wait()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.admin != nil {
+		h.dropSpares(ctx)
+		h.admin.close()
+	}
+	h.closing = false
+	var err error
+	if h.server != nil {
+		err = h.server.Stop(ctx)
+	}
+	h.opened, h.admin, h.server, h.err, h.builders = false, nil, nil, nil, nil
+	return err
+}
+
+// clone makes a database from m's template, building the template first when this process has
+// not yet. If another process dropped the template meanwhile (a newer migration set, a reset), it
+// is rebuilt once.
+func (h *harness) clone(ctx context.Context, a *admin, m Migrator) (string, error) {
+	tpl := a.templateName(m)
+	for attempt := 0; ; attempt++ {
+		if err := h.template(ctx, a, tpl, m); err != nil {
+			return "", err
+		}
+		name, err := h.take(ctx, a, tpl)
+		if attempt == 0 && isCode(err, "3D000") { // invalid_catalog_name: the template is gone
+			h.forget(tpl)
+			continue
+		}
+		return name, err
+	}
+}
+
+func (h *harness) template(ctx context.Context, a *admin, tpl string, m Migrator) error {
+	b := h.builder(tpl)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.done {
+		b.err = a.ensureTemplate(ctx, m)
+		b.done = true
+	}
+	return b.err
+}
+
+func (h *harness) builder(tpl string) *builder {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.builders == nil {
+		h.builders = map[string]*builder{}
+	}
+	b := h.builders[tpl]
+	if b == nil {
+		b = &builder{spare: make(chan string, h.spares)}
+		h.builders[tpl] = b
+	}
+	return b
+}
+
+func (h *harness) forget(tpl string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.builders, tpl)
+}
+
+func isCode(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
+
+// take returns a spare clone when one is ready, else clones now; either way it has a spare
+// prepared for the next caller.
+func (h *harness) take(ctx context.Context, a *admin, tpl string) (string, error) {
+	b := h.builder(tpl)
+	defer h.refill(a, b, tpl)
+	select {
+	case name := <-b.spare:
+		return name, nil
+	default:
+		return a.clone(ctx, tpl)
+	}
+}
+
+func (h *harness) refill(a *admin, b *builder, tpl string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing || cap(b.spare) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.refilling {
+		return
+	}
+	b.refilling = true
+	h.refills.Add(1)
+	go func() {
+		defer h.refills.Done()
+		for len(b.spare) < cap(b.spare) {
+			name, err := a.clone(context.Background(), tpl)
+			if err != nil {
+				break
+			}
+			b.spare <- name
+		}
+		b.mu.Lock()
+		b.refilling = false
+		b.mu.Unlock()
+	}()
+}
+
+func (h *harness) dropSpares(ctx context.Context) {
+	for _, b := range h.builders {
+		for len(b.spare) > 0 {
+			_ = h.admin.drop(ctx, <-b.spare)
+		}
+	}
+}

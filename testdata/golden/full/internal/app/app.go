@@ -1,0 +1,191 @@
+// Package app wires the service together: configuration, logger, database
+// pool, migrations, health checks, metrics, feature services and the HTTP
+// server, and runs them until the context ends.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"example.com/demo/internal/auth"
+	"example.com/demo/internal/buildinfo"
+	"example.com/demo/internal/config"
+	"example.com/demo/internal/database"
+	"example.com/demo/internal/health"
+	"example.com/demo/internal/httpapi"
+	"example.com/demo/internal/tasks"
+)
+
+// App is the running service.
+type App struct {
+	cfg    *config.Config
+	logger *slog.Logger
+	pool   *pgxpool.Pool
+	http   *http.Server
+	// background runs beside the HTTP server until shutdown (the task worker, …).
+	background []func(ctx context.Context) error
+	// closers release what New acquired, last first.
+	closers []func()
+}
+
+// Option adjusts New.
+type Option func(*options)
+
+type options struct {
+	routes func(*gin.RouterGroup)
+}
+
+// WithRoutes adds routes under /api/v1 besides those of routes.go (for tests).
+func WithRoutes(fn func(api *gin.RouterGroup)) Option {
+	return func(o *options) { o.routes = fn }
+}
+
+// New builds the service on cfg.DatabaseURL. With cfg.AutoMigrate it first
+// applies pending migrations.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...Option) (_ *App, err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	a := &App{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	migrator, err := database.NewMigrator()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.AutoMigrate {
+		if err := migrator.Up(ctx, cfg.DatabaseURL); err != nil {
+			return nil, err
+		}
+	}
+	if a.pool, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.pool.Close)
+
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		database.NewPoolCollector(a.pool),
+	)
+	checks := health.NewRegistry(cfg.HealthCheckTimeout)
+	tables := []string{"schema_migrations"}
+	tables = append(tables, "users", "sessions")
+	tables = append(tables, "tasks", "task_types")
+	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
+	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
+	checks.Register("schema", health.Startup, health.Schema(a.pool, tables...))
+
+	deps := httpapi.Deps{
+		Config:      cfg,
+		Logger:      logger,
+		DB:          a.pool,
+		Health:      checks,
+		Metrics:     metrics,
+		Version:     buildinfo.Version,
+		Started:     time.Now(),
+		ExtraRoutes: o.routes,
+	}
+	if deps.Auth, err = auth.NewService(a.pool, cfg.AuthSettings(), logger); err != nil {
+		return nil, err
+	}
+	if _, err := deps.Auth.EnsureInitialAdmin(ctx, cfg.InitialAdminAccount()); err != nil {
+		return nil, err
+	}
+	a.background = append(a.background, func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil })
+	deps.Tasks = tasks.NewStore(a.pool)
+	if cfg.Tasks.Worker {
+		svc, err := tasks.NewService(a.pool, cfg.Tasks, logger, metrics)
+		if err != nil {
+			return nil, err
+		}
+		checks.Register("worker", health.Detailed, svc.Worker.Check)
+		a.background = append(a.background, svc.Worker.Run)
+	}
+	srv, err := httpapi.New(deps)
+	if err != nil {
+		return nil, err
+	}
+	a.http = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// Pool is the database pool of the service.
+func (a *App) Pool() *pgxpool.Pool { return a.pool }
+
+// Handler is the HTTP handler of the whole API.
+func (a *App) Handler() http.Handler { return a.http.Handler }
+
+// Run listens on the configured port and serves until ctx ends.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve serves HTTP on ln, and runs the background jobs, until ctx ends; then
+// it stops taking requests and lets those in flight finish within the
+// shutdown timeout. A background job that fails is logged and the API keeps
+// serving (its health check reports it); only a failing listener ends Serve
+// early. It does not close the pool: Close does.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	var wg sync.WaitGroup
+	for _, run := range a.background {
+		wg.Go(func() {
+			if err := run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.logger.Error("background job stopped", slog.Any("error", err))
+			}
+		})
+	}
+	served := make(chan error, 1)
+	go func() { served <- a.http.Serve(ln) }()
+
+	var err error
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	shutErr := a.http.Shutdown(shutCtx)
+	stopBackground()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, shutErr)
+}
+
+// Close releases the pool and whatever else New acquired.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}

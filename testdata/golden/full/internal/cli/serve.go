@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"example.com/demo/internal/app"
+	"example.com/demo/internal/database"
+)
+
+func newServeCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API",
+		Long: "Run the HTTP API until SIGINT or SIGTERM, then shut down gracefully.\n" +
+			"Without DATABASE_URL (development and test only) a local PostgreSQL is started in the data directory.",
+		Args: usage(cobra.NoArgs),
+	}
+	port := cmd.Flags().Int("port", 0, "HTTP port (overrides PORT)")
+	noWorker := cmd.Flags().Bool("no-worker", false, "do not run the task worker in this process")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		flags := map[string]any{}
+		if cmd.Flags().Changed("port") {
+			flags["port"] = *port
+		}
+		if *noWorker {
+			flags["tasks.worker"] = false
+		}
+		return e.serve(cmd.Context(), flags)
+	}
+	return cmd
+}
+
+func (e *env) serve(ctx context.Context, flags map[string]any) (err error) {
+	cfg, err := e.loadConfig(flags)
+	if err != nil {
+		return err
+	}
+	url, stopDB, err := database.DefaultDatabase(ctx, cfg, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
+	cfg.DatabaseURL = url
+	if cfg.AutoMigrate {
+		fmt.Fprintln(e.stderr, "migrating…")
+	}
+	a, err := app.New(ctx, cfg, e.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "listening on http://%s\n", displayAddr(ln.Addr()))
+	return a.Serve(ctx, ln)
+}
+
+// displayAddr shows a wildcard listen address as localhost, which a browser can open.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return fmt.Sprintf("localhost:%d", tcp.Port)
+}

@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"example.com/demo/internal/apperr"
+	"example.com/demo/internal/auth"
+)
+
+// registerRequest is the body of POST /auth/register.
+type registerRequest struct {
+	Username *string `json:"username"`
+	Email    *string `json:"email"`
+	Password *string `json:"password"`
+}
+
+func (r *registerRequest) requiredFields() []fieldPresence {
+	return []fieldPresence{present("username", r.Username), present("email", r.Email), present("password", r.Password)}
+}
+
+// loginRequest is the body of POST /auth/login: exactly one of username and
+// email, checked by the service.
+type loginRequest struct {
+	Username  *string `json:"username"`
+	Email     *string `json:"email"`
+	Password  *string `json:"password"`
+	UserAgent *string `json:"user_agent"`
+}
+
+func (r *loginRequest) requiredFields() []fieldPresence {
+	return []fieldPresence{present("password", r.Password)}
+}
+
+func (s *Server) handleRegister(c *gin.Context) {
+	var in registerRequest
+	if !bindBody(c, &in) {
+		return
+	}
+	u, err := s.Auth.Register(c.Request.Context(), auth.RegisterInput{
+		Username: *in.Username, Email: *in.Email, Password: *in.Password, ClientIP: c.ClientIP(),
+	})
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusCreated, u, "User registered successfully")
+}
+
+func (s *Server) handleLogin(c *gin.Context) {
+	var in loginRequest
+	if !bindBody(c, &in) {
+		return
+	}
+	ua := c.GetHeader("User-Agent")
+	if in.UserAgent != nil {
+		ua = *in.UserAgent
+	}
+	res, err := s.Auth.Login(c.Request.Context(), auth.LoginInput{
+		Username: stringOrEmpty(in.Username), Email: stringOrEmpty(in.Email), Password: *in.Password,
+		UserAgent: ua, ClientIP: c.ClientIP(),
+	})
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, res, "Login successful")
+}
+
+func (s *Server) handleLogout(c *gin.Context) {
+	if err := s.Auth.Logout(c.Request.Context(), principal(c)); err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, nil, "Logged out successfully")
+}
+
+func (s *Server) handleLogoutAll(c *gin.Context) {
+	n, err := s.Auth.LogoutAll(c.Request.Context(), principal(c))
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, gin.H{"sessions_ended": n}, fmt.Sprintf("Ended %d session(s)", n))
+}
+
+func (s *Server) handleMe(c *gin.Context) {
+	OK(c, http.StatusOK, principal(c).Me(), "")
+}
+
+func (s *Server) handleRefresh(c *gin.Context) {
+	res, err := s.Auth.Refresh(c.Request.Context(), principal(c), c.ClientIP())
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, res, "Session refreshed")
+}
+
+// fieldPresence says whether a required body field was present and not null.
+type fieldPresence struct {
+	name string
+	ok   bool
+}
+
+func present[T any](name string, v *T) fieldPresence { return fieldPresence{name: name, ok: v != nil} }
+
+// bodyWithRequired is a request body that names its required fields.
+type bodyWithRequired interface {
+	requiredFields() []fieldPresence
+}
+
+// bindBody decodes the body and checks its required fields: a missing field
+// or a null is 422. On failure it writes the error and returns false.
+func bindBody(c *gin.Context, dst bodyWithRequired) bool {
+	if err := DecodeJSON(c, dst); err != nil {
+		WriteError(c, err)
+		return false
+	}
+	for _, f := range dst.requiredFields() {
+		if !f.ok {
+			e := apperr.Unprocessable(fmt.Sprintf("Field %s is required", f.name))
+			e.Field = f.name
+			WriteError(c, e)
+			return false
+		}
+	}
+	return true
+}
+
+func stringOrEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,308 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"example.com/demo/internal/apperr"
+	"example.com/demo/internal/auth"
+	"example.com/demo/internal/tasks"
+)
+
+// createTaskRequest is the body of POST /tasks. Pointers and raw messages
+// tell a missing field from a given one; the rules live in tasks.CreateInput.
+type createTaskRequest struct {
+	TaskType      *string         `json:"task_type"`
+	Payload       json.RawMessage `json:"payload"`
+	Priority      *string         `json:"priority"`
+	ScheduledAt   *string         `json:"scheduled_at"`
+	MaxAttempts   *int            `json:"max_attempts"`
+	RetryStrategy json.RawMessage `json:"retry_strategy"`
+	Metadata      json.RawMessage `json:"metadata"`
+}
+
+// shape reports what is 422 rather than 400: required fields missing or
+// null, and objects that are not objects.
+func (r createTaskRequest) shape() error {
+	switch {
+	case r.TaskType == nil:
+		return shapeError("task_type", "Field task_type is required")
+	case len(r.Payload) == 0 || string(r.Payload) == "null":
+		return shapeError("payload", "Field payload is required")
+	case !isObject(r.Payload):
+		return shapeError("payload", "Field payload must be a JSON object")
+	case !isObjectOrNull(r.Metadata):
+		return shapeError("metadata", "Field metadata must be a JSON object")
+	case !isObjectOrNull(r.RetryStrategy):
+		return shapeError("retry_strategy", "Field retry_strategy must be a JSON object")
+	}
+	return nil
+}
+
+func shapeError(field, msg string) error {
+	e := apperr.Unprocessable(msg)
+	e.Field = field
+	return e
+}
+
+func isObject(raw json.RawMessage) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{"))
+}
+
+func isObjectOrNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null" || isObject(raw)
+}
+
+// taskOwner is the ownership filter of the caller: users see their own
+// tasks, moderators and admins everyone's.
+func taskOwner(c *gin.Context) *uuid.UUID {
+	p := principal(c)
+	if p.Role.AtLeast(auth.RoleModerator) {
+		return nil
+	}
+	return &p.UserID
+}
+
+func (s *Server) createTask(c *gin.Context) {
+	var req createTaskRequest
+	if err := DecodeJSON(c, &req); err != nil {
+		WriteError(c, err)
+		return
+	}
+	if err := req.shape(); err != nil {
+		WriteError(c, err)
+		return
+	}
+	in := tasks.CreateInput{TaskType: *req.TaskType, Payload: req.Payload, MaxAttempts: req.MaxAttempts,
+		RetryStrategy: req.RetryStrategy, Metadata: req.Metadata, CreatedBy: principal(c).UserID}
+	if req.Priority != nil {
+		in.Priority = *req.Priority
+		if in.Priority == "" {
+			WriteError(c, apperr.Validation("priority", "must be one of low, normal, high, critical"))
+			return
+		}
+	}
+	if req.ScheduledAt != nil {
+		in.ScheduledAt = *req.ScheduledAt
+		if in.ScheduledAt == "" {
+			WriteError(c, apperr.Validation("scheduled_at", "must be an RFC 3339 time"))
+			return
+		}
+	}
+	n, err := in.Validate(time.Now())
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	t, err := s.Tasks.Create(c.Request.Context(), n)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusCreated, t, "Task created")
+}
+
+func (s *Server) listTasks(c *gin.Context) {
+	f, err := taskFilter(c)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	list, err := s.Tasks.List(c.Request.Context(), f)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, list, "")
+}
+
+// taskFilter reads the query of GET /tasks; anything unknown is 400 INVALID_QUERY.
+func taskFilter(c *gin.Context) (tasks.Filter, error) {
+	f := tasks.Filter{Owner: taskOwner(c)}
+	var err error
+	if f.Limit, f.Offset, err = taskPage(c); err != nil {
+		return f, err
+	}
+	if v, ok := c.GetQuery("status"); ok {
+		st, ok := tasks.ParseStatus(v)
+		if !ok {
+			return f, apperr.InvalidQuery("status", "must be one of pending, running, retrying, completed, failed, cancelled")
+		}
+		f.Status = st
+	}
+	if v, ok := c.GetQuery("priority"); ok {
+		p, ok := tasks.ParsePriority(v)
+		if !ok {
+			return f, apperr.InvalidQuery("priority", "must be one of low, normal, high, critical")
+		}
+		f.Priority = &p
+	}
+	if v, ok := c.GetQuery("task_type"); ok {
+		if !tasks.ValidTypeName(v) {
+			return f, apperr.InvalidQuery("task_type", "must be 1–64 letters, digits, underscores or hyphens")
+		}
+		f.TaskType = v
+	}
+	return f, nil
+}
+
+// taskPage reads limit (1–100, default 50) and offset (≥ 0).
+func taskPage(c *gin.Context) (limit, offset int, err error) {
+	limit = 50
+	if v, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return 0, 0, apperr.InvalidQuery("limit", "must be an integer from 1 to 100")
+		}
+		limit = n
+	}
+	if v, ok := c.GetQuery("offset"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, 0, apperr.InvalidQuery("offset", "must be an integer of at least 0")
+		}
+		offset = n
+	}
+	return limit, offset, nil
+}
+
+// taskIDParam parses :id; a non-UUID is 400 INVALID_QUERY.
+func taskIDParam(c *gin.Context) (uuid.UUID, bool) {
+	raw := c.Param("id")
+	id, err := uuid.Parse(raw)
+	if err != nil || len(raw) != 36 {
+		WriteError(c, apperr.InvalidQuery("id", "must be a UUID"))
+		return uuid.UUID{}, false
+	}
+	return id, true
+}
+
+func (s *Server) getTask(c *gin.Context) {
+	id, ok := taskIDParam(c)
+	if !ok {
+		return
+	}
+	t, err := s.Tasks.Get(c.Request.Context(), id, taskOwner(c))
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, t, "")
+}
+
+// taskAction answers a state change of one task (cancel, retry).
+func (s *Server) taskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := taskIDParam(c)
+		if !ok {
+			return
+		}
+		t, err := act(s.Tasks, c, id, taskOwner(c))
+		if err != nil {
+			WriteError(c, err)
+			return
+		}
+		OK(c, http.StatusOK, t, message)
+	}
+}
+
+func cancelTask(st *tasks.Store, c *gin.Context, id uuid.UUID, owner *uuid.UUID) (*tasks.Task, error) {
+	return st.Cancel(c.Request.Context(), id, owner)
+}
+
+func retryTask(st *tasks.Store, c *gin.Context, id uuid.UUID, owner *uuid.UUID) (*tasks.Task, error) {
+	return st.Retry(c.Request.Context(), id, owner)
+}
+
+func (s *Server) deleteTask(c *gin.Context) {
+	id, ok := taskIDParam(c)
+	if !ok {
+		return
+	}
+	if err := s.Tasks.Delete(c.Request.Context(), id, taskOwner(c)); err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, nil, "Task deleted")
+}
+
+func (s *Server) taskStats(c *gin.Context) {
+	st, err := s.Tasks.Stats(c.Request.Context(), "")
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, st, "")
+}
+
+func (s *Server) deadLetter(c *gin.Context) {
+	limit, offset, err := taskPage(c)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	list, err := s.Tasks.DeadLetter(c.Request.Context(), taskOwner(c), limit, offset)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, list, "")
+}
+
+func (s *Server) listTaskTypes(c *gin.Context) {
+	list, err := s.Tasks.Types(c.Request.Context())
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	OK(c, http.StatusOK, list, "")
+}
+
+type upsertTaskTypeRequest struct {
+	TaskType    *string `json:"task_type"`
+	Description *string `json:"description"`
+}
+
+// maxTypeDescription bounds a task type's description, in characters.
+const maxTypeDescription = 1000
+
+func (s *Server) upsertTaskType(c *gin.Context) {
+	var req upsertTaskTypeRequest
+	if err := DecodeJSON(c, &req); err != nil {
+		WriteError(c, err)
+		return
+	}
+	switch {
+	case req.TaskType == nil:
+		WriteError(c, shapeError("task_type", "Field task_type is required"))
+		return
+	case !tasks.ValidTypeName(*req.TaskType):
+		WriteError(c, apperr.Validation("task_type", "must be 1–64 letters, digits, underscores or hyphens"))
+		return
+	}
+	desc := ""
+	if req.Description != nil {
+		desc = *req.Description
+	}
+	if utf8.RuneCountInString(desc) > maxTypeDescription {
+		WriteError(c, apperr.Validation("description", "must be at most 1000 characters"))
+		return
+	}
+	tt, created, err := s.Tasks.UpsertType(c.Request.Context(), *req.TaskType, desc)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	if created {
+		OK(c, http.StatusCreated, tt, "Task type registered")
+		return
+	}
+	OK(c, http.StatusOK, tt, "Task type updated")
+}

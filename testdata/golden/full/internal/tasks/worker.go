@@ -1,0 +1,402 @@
+package tasks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"example.com/demo/internal/platform/breaker"
+	"example.com/demo/internal/platform/retry"
+)
+
+// Settings configures a Worker. The zero value is valid: every field has the
+// default documented on it.
+type Settings struct {
+	// ID names the worker in locked_by. Default: host-pid-random.
+	ID string
+	// Concurrency is how many tasks run at once. Default 10.
+	Concurrency int
+	// ClaimBatch caps the tasks taken by one claim. Default: Concurrency, at most 1000.
+	ClaimBatch int
+	// PollInterval is how often the worker claims without a notification:
+	// retries and scheduled tasks become due this way. Default 1s.
+	PollInterval time.Duration
+	// Lease is how long a claimed task stays with the worker without a
+	// heartbeat. Heartbeats and the reaper of expired leases run every Lease/3.
+	// Default 30s.
+	Lease time.Duration
+	// HandlerTimeout bounds one attempt. Default 5m.
+	HandlerTimeout time.Duration
+	// ShutdownGrace is how long running tasks may finish once Run's context
+	// ends; the rest are cancelled and released. Default 0: release at once.
+	ShutdownGrace time.Duration
+	// Breaker configures the circuit breaker of each task type (its own zero
+	// value is valid). Its OnStateChange is called after the worker's own.
+	Breaker breaker.Settings
+	// DeferMin is the shortest delay of a task deferred by its breaker, so a
+	// half-open breaker busy with its trial does not make the worker spin.
+	// Default: PollInterval.
+	DeferMin time.Duration
+	// CompleteBatch caps the outcomes written by one statement. Default 1000.
+	CompleteBatch int
+	// CompleteWait is how long the completer waits for more outcomes before it
+	// writes a batch that is not full. Default 1ms.
+	CompleteWait time.Duration
+}
+
+func (s Settings) withDefaults() Settings {
+	if s.ID == "" {
+		s.ID = defaultID()
+	}
+	s.Concurrency = positive(s.Concurrency, 10)
+	s.ClaimBatch = positive(s.ClaimBatch, min(s.Concurrency, 1000))
+	s.PollInterval = positive(s.PollInterval, time.Second)
+	s.Lease = positive(s.Lease, 30*time.Second)
+	s.HandlerTimeout = positive(s.HandlerTimeout, 5*time.Minute)
+	s.DeferMin = positive(s.DeferMin, s.PollInterval)
+	s.CompleteBatch = positive(s.CompleteBatch, 1000)
+	s.CompleteWait = positive(s.CompleteWait, time.Millisecond)
+	return s
+}
+
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func defaultID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Worker claims due tasks of its registry's types and runs them. Any number
+// of workers, in one process or many, may share a database.
+type Worker struct {
+	store    *Store
+	pool     *pgxpool.Pool
+	reg      *Registry
+	s        Settings
+	log      *slog.Logger
+	metrics  *Metrics
+	types    []string
+	breakers map[string]*breaker.Breaker
+
+	running   atomic.Int64
+	handlers  sync.WaitGroup
+	slotFreed chan struct{}
+	wake      chan struct{}
+	outcomes  chan outcome
+	// flushed is closed when the completer has written its last batch.
+	flushed chan struct{}
+
+	state     atomic.Int32
+	lastOK    atomic.Int64
+	listening atomic.Bool
+}
+
+// Lifecycle of a worker, for its health check.
+const (
+	stateIdle int32 = iota
+	stateRunning
+	stateStopping
+	stateStopped
+)
+
+// NewWorker returns a worker for the types of reg. metrics may be nil.
+func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, metrics *Metrics) *Worker {
+	s = s.withDefaults()
+	w := &Worker{
+		store:     NewStore(pool),
+		pool:      pool,
+		reg:       reg,
+		s:         s,
+		log:       log.With("worker", s.ID),
+		metrics:   metrics,
+		types:     reg.Types(),
+		breakers:  map[string]*breaker.Breaker{},
+		slotFreed: make(chan struct{}, 1),
+		wake:      make(chan struct{}, 1),
+		outcomes:  make(chan outcome, 2*s.Concurrency),
+		flushed:   make(chan struct{}),
+	}
+	for _, t := range w.types {
+		w.breakers[t] = w.newBreaker(t)
+	}
+	return w
+}
+
+func (w *Worker) newBreaker(taskType string) *breaker.Breaker {
+	bs := w.s.Breaker
+	user := bs.OnStateChange
+	bs.OnStateChange = func(name string, from, to breaker.State) {
+		w.metrics.setBreaker(name, to)
+		w.log.Warn("task breaker changed state", "task_type", name, "from", from.String(), "to", to.String())
+		if user != nil {
+			user(name, from, to)
+		}
+	}
+	w.metrics.setBreaker(taskType, breaker.Closed)
+	return breaker.New(taskType, bs)
+}
+
+// ID returns the worker's name, as written in locked_by.
+func (w *Worker) ID() string { return w.s.ID }
+
+// Breaker returns the circuit breaker of a task type, or nil for a type the
+// worker does not handle.
+func (w *Worker) Breaker(taskType string) *breaker.Breaker { return w.breakers[taskType] }
+
+// Run registers the worker's task types, then claims and runs tasks until ctx
+// ends. It then stops claiming, lets running tasks finish for ShutdownGrace,
+// cancels the rest and puts them back in the queue without spending their
+// attempt. Run may be called once.
+func (w *Worker) Run(ctx context.Context) error {
+	if !w.state.CompareAndSwap(stateIdle, stateRunning) {
+		return errors.New("worker: Run called twice")
+	}
+	defer w.state.Store(stateStopped)
+	if err := w.store.RegisterTypes(ctx, w.types, w.reg.descriptions(w.types)); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	w.markOK()
+	// Handlers and the bookkeeping outlive ctx: they end during shutdown.
+	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRun()
+	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	var bg sync.WaitGroup
+	bg.Go(func() { w.listen(ctx) })
+	bg.Go(func() { w.maintain(bgCtx) })
+	stopCompleter := make(chan struct{})
+	bg.Go(func() { w.completeLoop(bgCtx, stopCompleter) })
+
+	w.log.Info("worker started", "types", w.types, "concurrency", w.s.Concurrency)
+	w.produce(ctx, runCtx)
+	w.state.Store(stateStopping)
+	w.shutdown(cancelRun, stopCompleter)
+	stopBg()
+	bg.Wait()
+	w.log.Info("worker stopped")
+	return nil
+}
+
+// shutdown waits for the handlers (cancelling them after the grace period),
+// writes their outcomes and releases whatever is still leased.
+func (w *Worker) shutdown(cancelRun context.CancelFunc, stopCompleter chan struct{}) {
+	if !waitTimeout(&w.handlers, w.s.ShutdownGrace) {
+		w.log.Info("shutdown grace over: cancelling running tasks", "running", w.running.Load())
+		cancelRun()
+		// Handlers that honour their context return at once; the others are
+		// released below and their late outcome is dropped.
+		waitTimeout(&w.handlers, time.Second)
+	}
+	close(stopCompleter)
+	<-w.flushed
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := w.store.releaseAll(ctx, w.s.ID)
+	if err != nil {
+		w.log.Error("release tasks at shutdown", "err", err)
+	} else if n > 0 {
+		w.log.Info("released tasks still running at shutdown", "count", n)
+	}
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// produce claims tasks whenever slots are free and the queue may hold due
+// tasks: after a notification, a poll tick, or a claim that filled every
+// slot it asked for.
+func (w *Worker) produce(ctx, runCtx context.Context) {
+	tick := time.NewTicker(w.s.PollInterval)
+	defer tick.Stop()
+	more := true
+	for {
+		if more {
+			more = w.fill(ctx, runCtx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+			more = true
+		case <-tick.C:
+			more = true
+		case <-w.slotFreed:
+		}
+	}
+}
+
+// fill claims until the slots are full or the queue has no due task, and
+// reports whether due tasks may remain.
+func (w *Worker) fill(ctx, runCtx context.Context) bool {
+	for ctx.Err() == nil {
+		free := w.s.Concurrency - int(w.running.Load())
+		if free <= 0 {
+			return true
+		}
+		n := min(free, w.s.ClaimBatch)
+		claimed, err := w.store.claim(ctx, n, w.types, w.s.ID, w.s.Lease)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Error("claim failed; retrying at the next poll", "err", err)
+			}
+			return false
+		}
+		w.markOK()
+		for _, t := range claimed {
+			w.start(runCtx, t)
+		}
+		if len(claimed) < n {
+			return false
+		}
+	}
+	return false
+}
+
+func (w *Worker) start(runCtx context.Context, t *Task) {
+	w.running.Add(1)
+	w.handlers.Go(func() {
+		o := w.execute(runCtx, t)
+		select {
+		case w.outcomes <- o:
+		case <-w.flushed:
+			// Shutdown is over: releaseAll has put the task back.
+		}
+		w.running.Add(-1)
+		select {
+		case w.slotFreed <- struct{}{}:
+		default:
+		}
+	})
+}
+
+// execute runs one attempt through the type's breaker and decides its outcome.
+func (w *Worker) execute(runCtx context.Context, t *Task) outcome {
+	o := outcome{id: t.ID, attempt: t.CurrentAttempt, taskType: t.TaskType}
+	h, _ := w.reg.handler(t.TaskType)
+	br := w.breakers[t.TaskType]
+	var result []byte
+	ran := false
+	err := br.Execute(runCtx, func(runCtx context.Context) error {
+		ran = true
+		var err error
+		result, err = w.call(runCtx, h, t)
+		return err
+	})
+	switch {
+	case !ran:
+		o.kind, o.delay = outcomeReleased, max(br.RetryAfter(), w.s.DeferMin)
+		w.metrics.count(t.TaskType, metricDeferred)
+	case err == nil:
+		o.kind, o.result = outcomeCompleted, result
+		w.metrics.count(t.TaskType, metricCompleted)
+	case runCtx.Err() != nil:
+		o.kind = outcomeReleased
+		w.metrics.count(t.TaskType, metricReleased)
+	default:
+		w.failed(&o, t, err)
+	}
+	return o
+}
+
+// failed turns an error into a retry or, with no attempt left or an error
+// marked retry.Permanent (a payload no attempt can fix), a failure.
+func (w *Worker) failed(o *outcome, t *Task, err error) {
+	o.err = truncate(err.Error(), 2000)
+	delay, retryable := retryDelay(t.RetryStrategy, t.CurrentAttempt)
+	if retryable && !retry.IsPermanent(err) && t.CurrentAttempt < t.MaxAttempts {
+		o.kind, o.delay = outcomeRetrying, delay
+		w.metrics.count(t.TaskType, metricRetried)
+		w.log.Warn("task attempt failed; will retry", "task_id", t.ID, "task_type", t.TaskType,
+			"attempt", t.CurrentAttempt, "delay", delay, "err", err)
+		return
+	}
+	o.kind = outcomeFailed
+	w.metrics.count(t.TaskType, metricFailed)
+	w.log.Error("task failed for good", "task_id", t.ID, "task_type", t.TaskType, "attempt", t.CurrentAttempt, "err", err)
+}
+
+// call runs the handler with the attempt's timeout, turning a panic into an
+// error and the result into JSON.
+func (w *Worker) call(runCtx context.Context, h Handler, t *Task) (result []byte, err error) {
+	ctx, cancel := context.WithTimeout(runCtx, w.s.HandlerTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.Error("task handler panicked", "task_id", t.ID, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	res, err := h.Handle(ctx, t)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && runCtx.Err() == nil {
+			return nil, fmt.Errorf("handler timed out after %s: %w", w.s.HandlerTimeout, err)
+		}
+		return nil, err
+	}
+	if res == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	return b, nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+func (w *Worker) markOK() { w.lastOK.Store(time.Now().UnixNano()) }
+
+// Check is the worker's health check: it fails when the worker is not
+// running or has not reached the database for three poll intervals (or one
+// lease, whichever is longer).
+func (w *Worker) Check(context.Context) (string, error) {
+	switch w.state.Load() {
+	case stateIdle:
+		return "", errors.New("worker not started")
+	case stateStopping, stateStopped:
+		return "", errors.New("worker stopped")
+	}
+	since := time.Since(time.Unix(0, w.lastOK.Load()))
+	if limit := max(3*w.s.PollInterval, w.s.Lease); since > limit {
+		return "", fmt.Errorf("no successful database round trip for %s", since.Round(time.Millisecond))
+	}
+	wakeup := "notifications"
+	if !w.listening.Load() {
+		wakeup = "polling only"
+	}
+	return fmt.Sprintf("running %d/%d tasks, %s", w.running.Load(), w.s.Concurrency, wakeup), nil
+}

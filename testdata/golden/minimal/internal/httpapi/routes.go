@@ -1,0 +1,23 @@
+package httpapi
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is the whole API surface in one place.
+func (s *Server) routes() {
+	e := s.engine
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
+
+	api := e.Group("/api/v1")
+	api.GET("/health", s.handleHealth)
+	api.GET("/health/detailed", s.handleHealthDetailed)
+	api.GET("/health/live", s.handleLive)
+	api.GET("/health/ready", s.handleReady)
+	api.GET("/health/startup", s.handleStartup)
+
+	if s.ExtraRoutes != nil {
+		s.ExtraRoutes(api)
+	}
+}

@@ -1,0 +1,115 @@
+package pgembed
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// runDirPrefix names the directories of throw-away clusters, so stale ones can be found.
+const runDirPrefix = "pgembed-"
+
+// ownerFile, in a throw-away cluster's directory, holds the pid of the process that owns it.
+const ownerFile = "owner.pid"
+
+// makeRunDir creates the directory of a throw-away cluster, owned by acct, and returns it with the
+// data directory inside it. Clusters left by processes that died are removed first.
+func makeRunDir(tempDir string, acct account) (runDir, dataDir string, err error) {
+	base := throwAwayBase(tempDir, acct)
+	removeStale(base)
+	runDir, err = os.MkdirTemp(base, runDirPrefix)
+	if err != nil {
+		return "", "", fmt.Errorf("pgembed: temp dir: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(runDir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		return runDir, "", fmt.Errorf("pgembed: temp dir: %w", err)
+	}
+	if err := acct.own(runDir); err != nil {
+		return runDir, "", err
+	}
+	return runDir, filepath.Join(runDir, "data"), nil
+}
+
+// throwAwayBase picks where throw-away clusters go: tempDir when given; else tmpfs (/dev/shm),
+// where creating and dropping databases is several times faster than on disk; else os.TempDir().
+// The unprivileged user must be able to reach it, hence /var/tmp as the last resort for root.
+func throwAwayBase(tempDir string, acct account) string {
+	if tempDir != "" {
+		return tempDir
+	}
+	for _, dir := range []string{"/dev/shm", os.TempDir(), "/var/tmp"} {
+		if isWritableDir(dir) && acct.canReach(dir) {
+			return dir
+		}
+	}
+	return os.TempDir()
+}
+
+func isWritableDir(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir() && syscall.Access(dir, 2 /* W_OK */) == nil
+}
+
+// removeStale deletes throw-away clusters under base whose owner process is gone. Their postgres
+// died with the owner (parent-death signal), but nothing was left to delete the files.
+func removeStale(base string) {
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), runDirPrefix) {
+			continue
+		}
+		dir := filepath.Join(base, e.Name())
+		if isStale(dir) {
+			_ = os.RemoveAll(dir) // best effort: another process may be removing it too
+		}
+	}
+}
+
+func isStale(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	if err != nil {
+		return false // not ours, or still being created
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	return !alive(pid) && !anyProcessIn(filepath.Join(dir, "data"))
+}
+
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// pickPort returns port, or a free one when port is 0. The port is free now; postgres may still
+// lose it to another process before binding, which Start handles by trying another.
+func pickPort(port int) (int, error) {
+	if port != 0 {
+		return port, nil
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("pgembed: pick port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
