@@ -1,0 +1,90 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestEndToEnd generates every variant and holds it to cli.md's promise:
+// go build, go vet and gofmt are clean, go.mod is tidy, and the project's own
+// `make test` passes against a real PostgreSQL (its embedded one, or
+// TEST_DATABASE_URL when set). It takes minutes: `go test -short` skips it,
+// `make test` runs it (model: cmd/stringer's endtoend_test.go).
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end build and test of every generated variant: skipped with -short")
+	}
+	t.Parallel()
+	for _, tool := range []string{"go", "gofmt", "make"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed to test the generated projects: %v", tool, err)
+		}
+	}
+	m, err := LoadManifest(realSources().Templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One variant at a time: each runs a PostgreSQL and the whole test suite,
+	// and they share the build cache.
+	for _, variant := range m.VariantNames() {
+		t.Run(variant, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "demo")
+			if err := Generate(t.Context(), realSources(), goldenOptions(m.Variants[variant]), dir); err != nil {
+				t.Fatal(err)
+			}
+			p := project{t: t, dir: dir}
+			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
+				t.Fatalf("templates/gomod/%s is not tidy for the current templates: run make pin\n%s", variant, out)
+			}
+			p.mustRun("go", "build", "./...")
+			p.mustRun("go", "vet", "./...")
+			if out := p.mustRun("gofmt", "-l", "."); strings.TrimSpace(out) != "" {
+				t.Errorf("gofmt -l lists files:\n%s", out)
+			}
+			p.mustRun("make", "test")
+		})
+	}
+}
+
+type project struct {
+	t   *testing.T
+	dir string
+}
+
+// run runs a command in the project with the pinned go.sum only (no go.mod
+// edits), outside any workspace.
+func (p project) run(name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(p.t.Context(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = p.dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (p project) mustRun(name string, args ...string) string {
+	p.t.Helper()
+	out, err := p.run(name, args...)
+	if err != nil {
+		p.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(out, 150))
+	}
+	return out
+}
+
+// tail keeps the last n lines of a long command output.
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return "…\n" + strings.Join(lines[len(lines)-n:], "\n")
+}
