@@ -2,7 +2,10 @@ package pgtest
 
 import (
 	"context"
+	"fmt"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // BenchmarkClone compares the CREATE DATABASE strategies of PostgreSQL 15, one clone at a time
@@ -48,4 +51,52 @@ func BenchmarkClone(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkSuite runs many short tests four at a time, each taking a database, writing and reading
+// a row, and dropping it, with and without clones prepared ahead; ns/op is wall time per test.
+func BenchmarkSuite(b *testing.B) {
+	a := setup(b)
+	for _, spares := range []int{0, 2, 4} {
+		b.Run(fmt.Sprintf("spares=%d", spares), func(b *testing.B) {
+			h := &harness{opened: true, admin: a, spares: spares}
+			ctx := context.Background()
+			if err := h.template(ctx, a, a.templateName(sample), sample); err != nil {
+				b.Fatal(err)
+			}
+			b.SetParallelism(2) // 2 × GOMAXPROCS goroutines
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					name, err := h.clone(ctx, a, sample)
+					if err == nil {
+						err = shortTest(ctx, a.dsnFor(name))
+					}
+					if err == nil {
+						err = a.drop(ctx, name)
+					}
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			h.refills.Wait()
+			h.dropSpares(ctx)
+		})
+	}
+}
+
+func shortTest(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var id int64
+	err = conn.QueryRow(ctx, "INSERT INTO users (email) VALUES ('a@example.com') RETURNING id").Scan(&id)
+	if err == nil {
+		_, err = conn.Exec(ctx, "INSERT INTO notes (user_id, body) VALUES ($1, 'x')", id)
+	}
+	return err
 }

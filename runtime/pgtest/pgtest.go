@@ -3,8 +3,8 @@
 //
 // One template exists per migration set, named by a hash of the migration files, built once under a
 // PostgreSQL advisory lock (so parallel test binaries do not race) and marked as a template only
-// after the migrations succeed; a changed migration set gets a new template, and templates and
-// clones of older sets of the same project are dropped then. Each test gets a clone (CREATE DATABASE
+// after the migrations succeed; a changed migration set gets a new template, and the templates of
+// the project's older sets are dropped then. Each test gets a clone (CREATE DATABASE
 // … TEMPLATE …), dropped when the test ends, or kept and logged when it failed.
 //
 // The server is TEST_DATABASE_URL when set (an admin DSN: a user allowed to create databases), else
@@ -76,9 +76,18 @@ func NewDatabase(t testing.TB, m Migrator) string {
 	return dsn
 }
 
-// Main runs the tests, then stops the embedded server this process started, if any. Call it from
-// TestMain: func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
+// defaultSpares is how many clones per template are prepared ahead when Main is in use.
+const defaultSpares = 2
+
+// Main runs the tests, then drops the clones prepared ahead and stops the embedded server this
+// process started, if any. Call it from TestMain: func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
+//
+// Only under Main are clones prepared ahead (a test then gets its database without waiting):
+// without it nothing would drop the spares when the process ends.
 func Main(m *testing.M) int {
+	shared.mu.Lock()
+	shared.spares = defaultSpares
+	shared.mu.Unlock()
 	code := m.Run()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -158,7 +158,7 @@ func TestTemplateIsBuiltOnceByConcurrentProcesses(t *testing.T) {
 	}
 }
 
-func TestChangedMigrationsGetANewTemplateAndTheOldGoes(t *testing.T) {
+func TestChangedMigrationsGetANewTemplateAndTheOldTemplateGoes(t *testing.T) {
 	t.Parallel()
 	iso := isolated(t)
 	ctx := context.Background()
@@ -190,8 +190,8 @@ func TestChangedMigrationsGetANewTemplateAndTheOldGoes(t *testing.T) {
 	if got := names(st.Templates); !slices.Equal(got, []string{iso.templateName(v2)}) {
 		t.Errorf("templates = %v, want only the new one", got)
 	}
-	if got := names(st.Clones); !slices.Equal(got, []string{inUse}) {
-		t.Errorf("clones = %v, want only %s (in use; %s unused)", got, inUse, unused)
+	if got := names(st.Clones); len(got) != 2 || !slices.Contains(got, inUse) || !slices.Contains(got, unused) {
+		t.Errorf("clones = %v, want both clones of the old set kept", got)
 	}
 	count(t, conn, "SELECT count(*) FROM v1")
 }
@@ -380,5 +380,38 @@ func TestNamesStayWithinTheIdentifierLimit(t *testing.T) {
 	set, clone := a.parseName(name)
 	if !clone || len(set) != 16 {
 		t.Errorf("parseName(%s) = %s, %v", name, set, clone)
+	}
+}
+
+func TestSparesArePreparedAndDroppedOnClose(t *testing.T) {
+	t.Parallel()
+	iso := isolated(t)
+	ctx := context.Background()
+	h := &harness{opened: true, admin: iso, spares: 2}
+	taken, err := h.clone(ctx, iso, sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.refills.Wait()
+	st, err := iso.status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Clones) != 3 {
+		t.Errorf("clones = %v, want the taken one and 2 spares", names(st.Clones))
+	}
+	second, err := h.clone(ctx, iso, sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err = iso.status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(st.Clones); len(got) != 2 || !slices.Contains(got, taken) || !slices.Contains(got, second) {
+		t.Errorf("after close clones = %v, want only the taken %s and %s", got, taken, second)
 	}
 }
