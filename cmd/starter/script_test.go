@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) {
 // TestScript runs the CLI scripts of testdata/script (cue's cmd/cue/cmd/script_test.go
 // is the model). Extra commands: `status N prog args…` runs prog and requires
 // exit code N; `tree DIR` prints every path under DIR, sorted, dot-files included.
+// Extra condition: [debianpg].
 func TestScript(t *testing.T) {
 	t.Parallel()
 	goEnv := realGoEnv(t)
@@ -32,8 +34,12 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "tree": cmdTree},
+		Condition:           condition,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			// testscript puts the starter command first on PATH; scripts that
+			// hide the other tools set PATH=$STARTER_BIN.
+			env.Setenv("STARTER_BIN", filepath.SplitList(os.Getenv("PATH"))[0])
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}
@@ -55,6 +61,15 @@ func realGoEnv(t *testing.T) map[string]string {
 		env[names[i]] = line
 	}
 	return env
+}
+
+// condition adds [debianpg]: PostgreSQL is installed under /usr/lib/postgresql.
+func condition(cond string) (bool, error) {
+	if cond != "debianpg" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	matches, err := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	return len(matches) > 0, err
 }
 
 func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
