@@ -72,10 +72,11 @@ embedded in it, and runs the everyday commands of a generated project.
 
   starter new demo -y          generate ./demo with the defaults
   cd demo && starter serve     run it on its own PostgreSQL`,
-		Args:          usageArgs(cobra.ArbitraryArgs),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Version:       starterVersion(),
+		Args:                       usageArgs(cobra.ArbitraryArgs),
+		SilenceUsage:               true,
+		SilenceErrors:              true,
+		Version:                    starterVersion(),
+		SuggestionsMinimumDistance: 2,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
