@@ -90,15 +90,18 @@ func isEmptyDir(dir string) (bool, error) {
 }
 
 // Write puts the plan's files into dst through a staging directory next to it
-// (.NAME.tmp-*), renamed into place at the end. With Options.Force and an
-// existing non-empty dst, the staged files are moved in one by one,
+// (.NAME.tmp-*), renamed into place at the end. Into an existing dst (empty,
+// or any with Options.Force) the staged files are moved one by one,
 // replacing files of the same name. On error or cancellation the staging
 // directory is removed.
 func (p *Plan) Write(ctx context.Context, dst string) (err error) {
 	if err := CheckTarget(dst, p.Options.Force); err != nil {
 		return err
 	}
-	dst = filepath.Clean(dst)
+	dst, err = filepath.Abs(dst)
+	if err != nil {
+		return err
+	}
 	parent := filepath.Dir(dst)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("cannot create directory %s: %w", parent, err)
@@ -142,15 +145,10 @@ func (p *Plan) writeFiles(ctx context.Context, dir string) error {
 }
 
 // moveIntoPlace renames stage to dst; an existing dst (empty, or any with
-// force) gets the staged files moved into it instead.
+// force) gets the staged files moved into it instead, so that a directory
+// the user may be standing in is never replaced.
 func moveIntoPlace(stage, dst string) error {
 	if _, err := os.Stat(dst); errors.Is(err, fs.ErrNotExist) {
-		return os.Rename(stage, dst)
-	}
-	if empty, err := isEmptyDir(dst); err == nil && empty {
-		if err := os.Remove(dst); err != nil {
-			return err
-		}
 		return os.Rename(stage, dst)
 	}
 	return filepath.WalkDir(stage, func(name string, d fs.DirEntry, err error) error {
