@@ -7,7 +7,9 @@
 //     (/dev/shm when present, because cloning a database on tmpfs takes a few milliseconds where a disk
 //     takes tens to hundreds), tuned for tests (fsync, synchronous_commit and full_page_writes off,
 //     autovacuum off, many connections) and removed by Stop. A directory left behind by a process that
-//     was killed is removed by the next Start.
+//     was killed is removed by the next Start. initdb takes about two seconds, so its output is
+//     cached next to the clusters (pgembed.cache-<hash of the binaries and user>) and copied, in tens
+//     of milliseconds, by later starts.
 //   - Persistent (Options.DataDir set): initdb on first use, kept across runs, default durability.
 //     Meant for a service's `serve` in development.
 //
@@ -33,6 +35,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -132,7 +135,10 @@ func (s *Server) prepare(ctx context.Context, opts Options, bin string, acct acc
 	if _, err := os.Stat(s.DataDir + "/PG_VERSION"); err == nil {
 		return nil
 	}
-	return initdb(ctx, bin, s.DataDir, s.throwAway, acct, s.log)
+	if s.throwAway {
+		return copyFromCache(ctx, bin, filepath.Dir(s.runDir), s.DataDir, acct, s.log)
+	}
+	return initdb(ctx, bin, s.DataDir, false, acct, s.log)
 }
 
 // launch starts postgres, retrying on another free port when the chosen one was taken meanwhile.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // runDirPrefix names the directories of throw-away clusters, so stale ones can be found.
@@ -56,22 +57,32 @@ func isWritableDir(dir string) bool {
 	return err == nil && fi.IsDir() && syscall.Access(dir, 2 /* W_OK */) == nil
 }
 
-// removeStale deletes throw-away clusters under base whose owner process is gone. Their postgres
-// died with the owner (parent-death signal), but nothing was left to delete the files.
+// removeStale deletes throw-away clusters under base whose owner process is gone (their postgres
+// died with the owner, by the parent-death signal, but nothing was left to delete the files), and
+// cache builds abandoned by a process killed during initdb.
 func removeStale(base string) {
 	entries, err := os.ReadDir(base)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
+		dir := filepath.Join(base, e.Name())
+		if e.IsDir() && strings.HasPrefix(e.Name(), cachePrefix+"tmp-") && olderThan(e, 10*time.Minute) {
+			_ = os.RemoveAll(dir) // a cache build that died; a live one takes seconds
+			continue
+		}
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), runDirPrefix) {
 			continue
 		}
-		dir := filepath.Join(base, e.Name())
 		if isStale(dir) {
 			_ = os.RemoveAll(dir) // best effort: another process may be removing it too
 		}
 	}
+}
+
+func olderThan(e os.DirEntry, age time.Duration) bool {
+	info, err := e.Info()
+	return err == nil && time.Since(info.ModTime()) > age
 }
 
 func isStale(dir string) bool {
