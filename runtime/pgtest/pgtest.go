@@ -15,6 +15,11 @@
 //
 // Database names start with "pgtest_" and 8 hex digits of a hash of the main module's path, so
 // projects sharing a server never touch each other's databases.
+//
+// [Reset], [Status] and [Clean] (behind a project's `test-db reset|status|clean`) act on the server
+// of the admin DSN they are given, which should be TEST_DATABASE_URL: without it every run gets a
+// throw-away server, so there is nothing between runs to reset or clean. DATABASE_URL's server is
+// deliberately not a fallback: tests never run there.
 package pgtest
 
 import (
