@@ -284,12 +284,10 @@ func TestMaintenanceFunctions(t *testing.T) {
 
 func TestRunSharesOneServerAndRemovesIt(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Skip("runs its own server only without TEST_DATABASE_URL") // the server then is not Run's
-	}
 	if _, err := shared.open(); isSkip(err) {
 		t.Skip(err)
 	}
+	given := os.Getenv("TEST_DATABASE_URL") // set when this test itself runs under Run
 	var stdout, stderr bytes.Buffer
 	code, err := Run(context.Background(), &stdout, &stderr, os.Args[0], "-test.run=^TestHelperRun$")
 	if err != nil {
@@ -304,15 +302,21 @@ func TestRunSharesOneServerAndRemovesIt(t *testing.T) {
 			dsn = rest
 		}
 	}
-	if dsn == "" {
-		t.Fatalf("the command saw no TEST_DATABASE_URL; output: %s", stdout.String())
+	if dsn == "" || given != "" && dsn != given {
+		t.Fatalf("the command saw TEST_DATABASE_URL %q (given %q); output: %s", dsn, given, stdout.String())
 	}
 	if !strings.Contains(stdout.String(), "connected") {
 		t.Errorf("the command could not use the server: %s", stdout.String())
 	}
-	if conn, err := pgx.Connect(context.Background(), dsn); err == nil {
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err == nil {
 		conn.Close(context.Background())
-		t.Error("the server still accepts connections after Run")
+	}
+	if given == "" && err == nil {
+		t.Error("the server Run started still accepts connections after Run")
+	}
+	if given != "" && err != nil {
+		t.Errorf("Run disturbed the given server: %v", err)
 	}
 }
 
