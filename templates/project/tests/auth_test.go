@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -783,8 +782,62 @@ func sorted(s []string) []string {
 	return out
 }
 
-// rawJSON is a helper for bodies that must be sent byte for byte.
-func rawJSON(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
+func registerFrom(app *apptest.TestApp, forwardedFor, username string) *apptest.Response {
+	body := fmt.Sprintf(`{"username":%q,"email":"%s@example.com","password":%q}`, username, username, strongPassword)
+	req := app.NewRequest(http.MethodPost, "/api/v1/auth/register", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", forwardedFor)
+	return app.Do(req)
+}
+
+// Without trusted proxies the client IP is the peer address: a forged
+// X-Forwarded-For does not escape the limit.
+func TestAuthRateLimitIgnoresForwardedForByDefault(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.Auth.IPRequests = 2 }))
+	wantStatus(t, registerFrom(app, "198.51.100.1", "fwd1"), http.StatusCreated)
+	wantStatus(t, registerFrom(app, "198.51.100.2", "fwd2"), http.StatusCreated)
+	wantError(t, registerFrom(app, "198.51.100.3", "fwd3"), http.StatusTooManyRequests, "RATE_LIMITED")
+}
+
+// Behind a trusted proxy, X-Forwarded-For names the client.
+func TestAuthRateLimitTrustedProxy(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithConfig(func(c *config.Config) {
+		c.Auth.IPRequests = 1
+		c.TrustedProxies = []string{"127.0.0.1"}
+	}))
+	wantStatus(t, registerFrom(app, "198.51.100.1", "prx1"), http.StatusCreated)
+	wantStatus(t, registerFrom(app, "198.51.100.2", "prx2"), http.StatusCreated)
+	wantError(t, registerFrom(app, "198.51.100.1", "prx3"), http.StatusTooManyRequests, "RATE_LIMITED")
+}
+
+func TestAuthLoginRecordsUserAgent(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	u := app.CreateUser(apptest.UserOptions{})
+	var d loginData
+	login(app, map[string]any{"username": u.Username, "password": u.Password, "user_agent": "starter-test/1.0"}).Data(t, &d)
+	var ua string
+	if err := app.DB.QueryRow(context.Background(), `SELECT user_agent FROM sessions WHERE token_hash = $1`, tokenHash(d.SessionToken)).Scan(&ua); err != nil {
+		t.Fatal(err)
+	}
+	if ua != "starter-test/1.0" {
+		t.Fatalf("user_agent = %q", ua)
+	}
+}
+
+func TestAuthLogoutAllSingle(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	u := app.CreateAuthUser(auth.RoleUser)
+	r := app.PostJSONAuth("/api/v1/auth/logout-all", u.Token, nil)
+	wantStatus(t, r, http.StatusOK)
+	var d struct {
+		SessionsEnded int `json:"sessions_ended"`
+	}
+	r.Data(t, &d)
+	if msg := r.Envelope(t).Message; msg == nil || *msg != "Ended 1 session(s)" || d.SessionsEnded != 1 {
+		t.Fatalf("message = %v, data = %+v", msg, d)
+	}
 }
