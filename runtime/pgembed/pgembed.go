@@ -58,8 +58,8 @@ type Options struct {
 	DataDir string
 
 	// TempDir is where throw-away clusters are created. Default: /dev/shm when it is a writable
-	// directory, else os.TempDir(); as root, /var/tmp if the default is not reachable by the
-	// unprivileged user.
+	// directory with 1 GiB free, else os.TempDir(); as root, /var/tmp if os.TempDir() is not
+	// reachable by the unprivileged user.
 	TempDir string
 
 	// Port is the TCP port on 127.0.0.1. Default: 0, a free port picked at start (retried if another
@@ -163,7 +163,7 @@ func (s *Server) startOnce(ctx context.Context, opts Options, bin string, acct a
 		return fmt.Errorf("pgembed: start postgres: %w", err)
 	}
 	if err := waitReady(ctx, s.DataDir, proc); err != nil {
-		proc.kill()
+		proc.quit()
 		return s.startError(err)
 	}
 	s.proc, s.Port = proc, port
@@ -232,16 +232,16 @@ func (s *Server) stop(ctx context.Context) error {
 	case <-ctx.Done():
 		s.proc.kill()
 	}
-	// Backends exit after the postmaster when it was killed; give them a moment before removing
-	// their files so the removal does not race with them.
-	waitBackendsGone(s.DataDir)
 	return s.removeRunDir()
 }
 
+// removeRunDir removes a throw-away cluster's directory. Backends exit after the postmaster when
+// it was killed; they get a moment first, so the removal does not race with them.
 func (s *Server) removeRunDir() error {
 	if s.runDir == "" {
 		return nil
 	}
+	waitBackendsGone(s.DataDir)
 	if err := os.RemoveAll(s.runDir); err != nil {
 		return fmt.Errorf("pgembed: remove %s: %w", s.runDir, err)
 	}

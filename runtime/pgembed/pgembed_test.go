@@ -335,3 +335,28 @@ func TestCopyTreeKeepsModes(t *testing.T) {
 		t.Errorf("content %q", b)
 	}
 }
+
+func TestThrowAwayClusterOnDisk(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{TempDir: "/var/tmp"})
+	if !strings.HasPrefix(s.DataDir, "/var/tmp/"+runDirPrefix) {
+		t.Errorf("DataDir = %s, want under /var/tmp", s.DataDir)
+	}
+	pid, dir, port := s.PID(), filepath.Dir(s.DataDir), s.Port
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, pid, dir, port)
+}
+
+func TestUnreachableTempDirIsExplained(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to another user")
+	}
+	private := t.TempDir() // 0700, owned by root
+	_, err := Start(context.Background(), Options{TempDir: private})
+	if err == nil || !strings.Contains(err.Error(), "not reachable") {
+		t.Fatalf("err = %v, want it to say the directory is not reachable", err)
+	}
+}

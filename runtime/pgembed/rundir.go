@@ -23,6 +23,9 @@ const ownerFile = "owner.pid"
 // data directory inside it. Clusters left by processes that died are removed first.
 func makeRunDir(tempDir string, acct account) (runDir, dataDir string, err error) {
 	base := throwAwayBase(tempDir, acct)
+	if !acct.canReach(base) {
+		return "", "", fmt.Errorf("pgembed: temp dir %s: not reachable by uid %d, who runs PostgreSQL", base, acct.uid)
+	}
 	removeStale(base)
 	runDir, err = os.MkdirTemp(base, runDirPrefix)
 	if err != nil {
@@ -37,19 +40,35 @@ func makeRunDir(tempDir string, acct account) (runDir, dataDir string, err error
 	return runDir, filepath.Join(runDir, "data"), nil
 }
 
-// throwAwayBase picks where throw-away clusters go: tempDir when given; else tmpfs (/dev/shm),
-// where creating and dropping databases is several times faster than on disk; else os.TempDir().
+// throwAwayBase picks where throw-away clusters go: tempDir when given; else tmpfs (/dev/shm) with
+// 1 GiB free, where creating and dropping databases is several times faster than on disk; else
+// os.TempDir().
 // The unprivileged user must be able to reach it, hence /var/tmp as the last resort for root.
 func throwAwayBase(tempDir string, acct account) string {
 	if tempDir != "" {
 		return tempDir
 	}
-	for _, dir := range []string{"/dev/shm", os.TempDir(), "/var/tmp"} {
+	if isWritableDir("/dev/shm") && acct.canReach("/dev/shm") && freeBytes("/dev/shm") >= minTmpfsFree {
+		return "/dev/shm"
+	}
+	for _, dir := range []string{os.TempDir(), "/var/tmp"} {
 		if isWritableDir(dir) && acct.canReach(dir) {
 			return dir
 		}
 	}
 	return os.TempDir()
+}
+
+// minTmpfsFree is the tmpfs space needed for a cluster, its cached initdb copy and the databases
+// of a test run; containers often mount a 64 MB /dev/shm, too small, so the disk is used then.
+const minTmpfsFree = 1 << 30
+
+func freeBytes(dir string) uint64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0
+	}
+	return st.Bavail * uint64(st.Bsize)
 }
 
 func isWritableDir(dir string) bool {
