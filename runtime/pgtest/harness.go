@@ -38,7 +38,7 @@ type builder struct {
 	done      bool
 	err       error
 	spare     chan string
-	refilling bool
+	refilling atomic.Bool
 	ready     atomic.Bool // built without error, readable without mu
 }
 
@@ -168,10 +168,13 @@ func (h *harness) builder(tpl string) *builder {
 	return b
 }
 
+// forget makes the next clone build tpl again; its spares stay, valid clones of the same schema.
 func (h *harness) forget(tpl string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.builders, tpl)
+	b := h.builder(tpl)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done, b.err = false, nil
+	b.ready.Store(false)
 }
 
 func isCode(err error, code string) bool {
@@ -194,31 +197,29 @@ func (h *harness) take(ctx context.Context, a *admin, tpl string) (string, error
 	}
 }
 
+// refill prepares spares on a goroutine of its own, one such goroutine per template at a time.
 func (h *harness) refill(a *admin, b *builder, tpl string) {
+	if cap(b.spare) == 0 || !b.refilling.CompareAndSwap(false, true) {
+		return
+	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing || cap(b.spare) == 0 {
+	if h.closing {
+		h.mu.Unlock()
+		b.refilling.Store(false)
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.refilling {
-		return
-	}
-	b.refilling = true
-	h.refills.Add(1)
+	h.refills.Add(1) // under mu: close waits only after no more can be added
+	h.mu.Unlock()
 	go func() {
 		defer h.refills.Done()
+		defer b.refilling.Store(false)
 		for len(b.spare) < cap(b.spare) {
 			name, err := a.clone(context.Background(), tpl)
 			if err != nil {
-				break
+				return // the next take clones by itself and reports the error
 			}
 			b.spare <- name
 		}
-		b.mu.Lock()
-		b.refilling = false
-		b.mu.Unlock()
 	}()
 }
 

@@ -419,3 +419,22 @@ func TestSparesArePreparedAndDroppedOnClose(t *testing.T) {
 		t.Errorf("after close clones = %v, want only the taken %s and %s", got, taken, second)
 	}
 }
+
+func TestTemplateDroppedElsewhereIsRebuilt(t *testing.T) {
+	t.Parallel()
+	iso := isolated(t)
+	ctx := context.Background()
+	h := &harness{opened: true, admin: iso}
+	if _, err := h.clone(ctx, iso, sample); err != nil {
+		t.Fatal(err)
+	}
+	// Another process (a reset, a newer migration set) drops the template.
+	if err := iso.dropTemplate(ctx, iso.templateName(sample)); err != nil {
+		t.Fatal(err)
+	}
+	name, err := h.clone(ctx, iso, sample)
+	if err != nil {
+		t.Fatalf("clone after the template was dropped: %v", err)
+	}
+	count(t, connect(t, iso.dsnFor(name)), "SELECT count(*) FROM notes")
+}
