@@ -153,3 +153,22 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressOnTerminal(t *testing.T) {
+	t.Parallel()
+	e, out, _ := testEnv(strings.NewReader(""), false, nil)
+	e.progress = true
+	dir := filepath.Join(t.TempDir(), "demo")
+	if err := e.execute(context.Background(), []string{"new", "demo", "-y", "--no-git", "--dir", dir}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	for i, step := range []string{"render", "format", "go.mod", "write"} {
+		if i >= len(lines) || !strings.HasPrefix(strings.TrimSpace(lines[i]), step+" ") {
+			t.Errorf("line %d = %q, want the %s step", i, lines[min(i, len(lines)-1)], step)
+		}
+	}
+	if !strings.Contains(out.String(), "Next:\n  cd "+dir+"\n  starter serve") {
+		t.Errorf("no next steps:\n%s", out)
+	}
+}
