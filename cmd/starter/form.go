@@ -91,7 +91,7 @@ func (e *env) confirm(in newInput) error {
 		return err
 	}
 	if !ok {
-		return errCancelled
+		return nothingWritten
 	}
 	return nil
 }

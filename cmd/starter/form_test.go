@@ -92,7 +92,7 @@ func TestFormDeclined(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	e, out, _ := testEnv(strings.NewReader("demo\n\n0\n\n\nn\n"), true, nil)
 	err := e.execute(context.Background(), []string{"new", "--no-git", "--dir", dir})
-	if !errors.Is(err, errCancelled) {
+	if !errors.Is(err, errCancelled) || err.Error() != "cancelled: nothing was written" {
 		t.Fatalf("err = %v, want errCancelled", err)
 	}
 	if code := exitCode(err, io.Discard); code != 130 {
@@ -141,6 +141,7 @@ func TestExitCode(t *testing.T) {
 		{&generator.InputError{Field: "name", Value: "X", Rule: "r"}, 2},
 		{context.Canceled, 130},
 		{errCancelled, 130},
+		{nothingWritten, 130},
 		{exitError{3}, 3},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/charmbracelet/huh"
 	"github.com/spf13/cast"
 	"github.com/spf13/cobra"
 
@@ -79,7 +80,9 @@ func (e *env) newRequest(args []string) (newRequest, error) {
 	case in.name == "" && (yes || noInput || !e.interactive):
 		return newRequest{}, usageError{errors.New("missing NAME: starter new NAME (no terminal to ask for it)")}
 	case !yes && e.interactive:
-		if err := e.ask(&in); err != nil {
+		if err := e.ask(&in); errors.Is(err, huh.ErrUserAborted) {
+			return newRequest{}, nothingWritten
+		} else if err != nil {
 			return newRequest{}, err
 		}
 	}
@@ -190,6 +193,14 @@ func (e *env) resolve(in newInput) (newRequest, error) {
 // generate writes the project (or, with --dry-run, prints its tree) and
 // creates its git repository.
 func (e *env) generate(ctx context.Context, req newRequest) error {
+	err := e.write(ctx, req)
+	if errors.Is(err, context.Canceled) {
+		return nothingWritten
+	}
+	return err
+}
+
+func (e *env) write(ctx context.Context, req newRequest) error {
 	if err := generator.CheckTarget(req.dir, req.opts.Force); err != nil {
 		return err
 	}
@@ -210,7 +221,8 @@ func (e *env) generate(ctx context.Context, req newRequest) error {
 	if err := plan.Write(ctx, req.dir); err != nil {
 		return err
 	}
-	gitNote := e.initGit(ctx, req)
+	// The project is complete: a late Ctrl-C no longer stops the git step.
+	gitNote := e.initGit(context.WithoutCancel(ctx), req)
 	return e.done(plan, req, gitNote)
 }
 

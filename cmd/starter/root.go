@@ -112,7 +112,10 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 }
 
 // errCancelled is the user stopping us: exit code 130.
-var errCancelled = errors.New("cancelled: nothing was written")
+var errCancelled = errors.New("cancelled")
+
+// nothingWritten marks a cancellation of `new`, which leaves no files behind.
+var nothingWritten = fmt.Errorf("%w: nothing was written", errCancelled)
 
 // exitError carries the exit code of a project command that failed; that
 // command has already said why.
@@ -130,7 +133,10 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	case errors.As(err, &xe):
 		return xe.code
-	case errors.Is(err, errCancelled), errors.Is(err, context.Canceled), errors.Is(err, huh.ErrUserAborted):
+	case errors.Is(err, errCancelled):
+		fmt.Fprintln(stderr, "starter:", err)
+		return 130
+	case errors.Is(err, context.Canceled), errors.Is(err, huh.ErrUserAborted):
 		fmt.Fprintln(stderr, "starter:", errCancelled)
 		return 130
 	case errors.As(err, &ue), generator.IsInputError(err):
