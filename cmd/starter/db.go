@@ -11,7 +11,7 @@ func newDBCmd(e *env) *cobra.Command {
 	}
 	reset := &cobra.Command{
 		Use:   "reset",
-		Short: "Drop and rebuild the test template database (go run ./cmd/NAME test-db reset)",
+		Short: "Drop and rebuild the test template database (./cmd/NAME test-db reset)",
 	}
 	reset.RunE = e.passThrough(reset, "test-db", "reset")
 	cmd.AddCommand(reset)
