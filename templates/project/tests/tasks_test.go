@@ -66,7 +66,9 @@ func (a *taskAPI) setStatus(t *testing.T, id uuid.UUID, st tasks.Status) {
 	t.Helper()
 	_, err := a.app.DB.Exec(context.Background(), `UPDATE tasks SET status = $2,
 		completed_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled') THEN now() END,
-		current_attempt = CASE WHEN $2 = 'pending' THEN 0 ELSE GREATEST(current_attempt, 1) END
+		current_attempt = CASE WHEN $2 = 'pending' THEN 0 ELSE GREATEST(current_attempt, 1) END,
+		locked_by = CASE WHEN $2 = 'running' THEN 'test-worker' END,
+		lease_expires_at = CASE WHEN $2 = 'running' THEN now() + interval '1 hour' END
 		WHERE id = $1`, id, string(st))
 	if err != nil {
 		t.Fatal(err)
