@@ -331,4 +331,3 @@ func buildApp(ctx context.Context, repo string, stderr io.Writer) (string, error
 	}
 	return out, nil
 }
-
