@@ -84,6 +84,7 @@ func TestLoadRejectsBadValuesNamingTheKey(t *testing.T) {
 		{"bad env", map[string]string{"APP_ENV": "staging"}, `config: APP_ENV: must be development, test or production, got "staging"`},
 		{"origin with path", map[string]string{"CORS_ORIGINS": "http://a.example/x"}, `config: CORS_ORIGINS: each origin must be scheme://host[:port] without a path, got "http://a.example/x"`},
 		{"production without database", map[string]string{"APP_ENV": "production"}, `config: DATABASE_URL: is required in production, got ""`},
+		{"bad proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,lb.local"}, `config: TRUSTED_PROXIES: each entry must be an IP address or a CIDR, got "lb.local"`},
 		{"zero body limit", map[string]string{"BODY_LIMIT": "0"}, `config: BODY_LIMIT: must be at least 1 byte, got 0`},
 	}
 	for _, tc := range cases {
