@@ -254,8 +254,8 @@ func TestImportOfGeneratorIsAnError(t *testing.T) {
 	b.src.Templates.(fstest.MapFS)["project/internal/bad/bad.go"] = &fstest.MapFile{
 		Data: []byte("package bad\n\nimport _ \"github.com/starter-go/starter/generator\"\n")}
 	_, err := NewPlan(context.Background(), b.src, b.opts)
-	if err == nil || !strings.Contains(err.Error(), "internal/bad/bad.go") {
-		t.Fatalf("err = %v, want one naming internal/bad/bad.go", err)
+	if err == nil || !strings.Contains(err.Error(), "project/internal/bad/bad.go") {
+		t.Fatalf("err = %v, want one naming project/internal/bad/bad.go", err)
 	}
 }
 
@@ -311,12 +311,14 @@ func TestTemplatesRender(t *testing.T) {
 func TestBadTemplatesAreErrorsNamingTheFile(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ file, data, want string }{
-		{"project/internal/x/x.go", "package x\n\nfunc {\n", "internal/x/x.go"},
-		{"project/internal/x/x.go", "package x\n// starter:feature auth\n", "internal/x/x.go: line 2: starter:feature auth has no starter:end"},
-		{"project/internal/x/x.go", "package x\n// starter:end\n", "internal/x/x.go: line 2: starter:end without"},
+		{"project/internal/x/x.go", "package x\n\nfunc {\n", "project/internal/x/x.go: generated file does not parse: 3:6"},
+		{"project/internal/x/x.go", "package x\n\nimport (\n", "project/internal/x/x.go: generated file does not parse: 3:10"},
+		{"project/internal/x/x.go", "package x\n\nfunc f() { x := }\n", "project/internal/x/x.go: generated file does not parse"},
+		{"project/internal/x/x.go", "package x\n// starter:feature auth\n", "project/internal/x/x.go: line 2: starter:feature auth has no starter:end"},
+		{"project/internal/x/x.go", "package x\n// starter:end\n", "project/internal/x/x.go: line 2: starter:end without"},
 		{"project/internal/x/x.go", "package x\n// starter:feature billing\n// starter:end\n", `unknown feature "billing"`},
-		{"project/x.txt.tmpl", "{{.Nope}}", "template x.txt.tmpl"},
-		{"project/x.txt.tmpl", "{{if}}", "template x.txt.tmpl"},
+		{"project/x.txt.tmpl", "{{.Nope}}", "template project/x.txt.tmpl"},
+		{"project/x.txt.tmpl", "{{if}}", "template project/x.txt.tmpl"},
 	}
 	for _, tt := range tests {
 		b := setup(t)

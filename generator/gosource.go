@@ -46,9 +46,9 @@ func transformGo(job goJob, src []byte) ([]byte, error) {
 		mode |= parser.ImportsOnly
 	}
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, job.name, stripped, mode)
+	f, err := parser.ParseFile(fset, "", stripped, mode)
 	if err != nil {
-		return nil, fmt.Errorf("generated file does not parse: %w", err)
+		return nil, fmt.Errorf("%s: generated file does not parse: %w", job.name, err)
 	}
 	var dead []*ast.ImportSpec
 	if changed {

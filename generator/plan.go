@@ -163,7 +163,7 @@ func (r *renderer) project(ctx context.Context, fsys fs.FS) error {
 		if f := r.manifest.Owner(name); f != "" && !r.plan.Options.Has(f) {
 			return nil
 		}
-		return r.file(projectPath(name, r.plan.Options.Name), data)
+		return r.file("project/"+name, projectPath(name, r.plan.Options.Name), data)
 	})
 }
 
@@ -175,18 +175,19 @@ func projectPath(name, project string) string {
 	return name
 }
 
-// file renders .tmpl files, rewrites Go files and copies the rest.
-func (r *renderer) file(name string, data []byte) error {
+// file renders .tmpl files, rewrites Go files and copies the rest. source
+// names the template file in errors; name is its path in the project.
+func (r *renderer) file(source, name string, data []byte) error {
 	var err error
 	if base, ok := strings.CutSuffix(name, ".tmpl"); ok {
-		if data, err = r.execute(name, data); err != nil {
+		if data, err = r.execute(source, data); err != nil {
 			return err
 		}
 		name = base
 		r.plan.Stats.Templates++
 	}
 	if strings.HasSuffix(name, ".go") {
-		job := goJob{name: name, on: r.plan.Options.Has, module: r.plan.Options.Module}
+		job := goJob{name: source, on: r.plan.Options.Has, module: r.plan.Options.Module}
 		if name == buildinfoFile {
 			job.consts = identityConsts(r.plan.Options)
 		}
@@ -222,7 +223,7 @@ func (r *renderer) runtime(ctx context.Context, fsys fs.FS) error {
 			return nil
 		}
 		r.plan.Stats.Runtime++
-		return r.file(platformDir+"/"+name, data)
+		return r.file("runtime/"+name, platformDir+"/"+name, data)
 	})
 }
 
