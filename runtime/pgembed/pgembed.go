@@ -100,6 +100,7 @@ type Server struct {
 }
 
 // Start initialises the cluster when needed, starts postgres and waits until it accepts connections.
+// ctx bounds the start only: the server runs until Stop or until this process ends.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	bin, err := findBinDir(opts.BinDir)
 	if err != nil {
@@ -110,13 +111,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{throwAway: opts.DataDir == "", log: newTail(opts.Log)}
-	if err := s.prepare(ctx, opts, bin, acct); err != nil {
-		s.removeRunDir()
-		return nil, err
+	err = s.prepare(ctx, opts, bin, acct)
+	if err == nil {
+		err = s.launch(ctx, opts, bin, acct)
 	}
-	if err := s.launch(ctx, opts, bin, acct); err != nil {
-		s.removeRunDir()
-		return nil, err
+	if err != nil {
+		return nil, errors.Join(err, s.removeRunDir())
 	}
 	return s, nil
 }
