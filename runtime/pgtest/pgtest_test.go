@@ -438,3 +438,20 @@ func TestTemplateDroppedElsewhereIsRebuilt(t *testing.T) {
 	}
 	count(t, connect(t, iso.dsnFor(name)), "SELECT count(*) FROM notes")
 }
+
+func TestRunReportsDatabasesKeptOnAThrowAwayServer(t *testing.T) {
+	t.Parallel()
+	iso := isolated(t)
+	ctx := context.Background()
+	if err := iso.ensureTemplate(ctx, sample); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iso.clone(ctx, iso.templateName(sample)); err != nil { // kept by a "failed test"
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	reportKept(ctx, &stderr, iso.dsn)
+	if !strings.Contains(stderr.String(), "kept by failed tests") || !strings.Contains(stderr.String(), "TEST_DATABASE_URL") {
+		t.Errorf("report = %q, want the kept databases and how to keep them", stderr.String())
+	}
+}
