@@ -215,11 +215,14 @@ func f() {
 	// starter:end
 }
 `)
-	out, err := transformGo(goJob{name: "x.go", on: func(string) bool { return false }, module: "m.test/x"}, src)
+	out, imports, err := transformGo(goJob{name: "x.go", on: func(string) bool { return false }, module: "m.test/x"}, src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := string(out)
+	if want := []string{"example.org/oddname", "embed"}; !slices.Equal(imports, want) {
+		t.Errorf("imports = %q, want %q", imports, want)
+	}
 	for _, gone := range []string{`"fmt"`, `yaml "go.yaml.in/yaml/v3"`, `"github.com/jackc/pgx/v5"`} {
 		if strings.Contains(got, gone) {
 			t.Errorf("%s not pruned:\n%s", gone, got)
@@ -256,6 +259,23 @@ func TestImportOfGeneratorIsAnError(t *testing.T) {
 	_, err := NewPlan(context.Background(), b.src, b.opts)
 	if err == nil || !strings.Contains(err.Error(), "project/internal/bad/bad.go") {
 		t.Fatalf("err = %v, want one naming project/internal/bad/bad.go", err)
+	}
+}
+
+func TestImportOfDisabledFeatureIsAnError(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.src.Templates.(fstest.MapFS)["project/tests/tasks_test.go"] = &fstest.MapFile{
+		Data: []byte("package tests\n\nimport _ \"github.com/starter-go/starter/templates/project/internal/tasks\"\n")}
+	b.opts.Features = []string{"auth"}
+	_, err := NewPlan(context.Background(), b.src, b.opts)
+	want := "project/tests/tasks_test.go imports internal/tasks, which is not generated with features [auth]"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	b.opts.Features = []string{"auth", "tasks"}
+	if _, err := NewPlan(context.Background(), b.src, b.opts); err != nil {
+		t.Fatal(err)
 	}
 }
 

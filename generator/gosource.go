@@ -36,10 +36,12 @@ type goJob struct {
 // imports, identity constants, unused imports, then go/format. Like gonew, it
 // finds what to change in the syntax tree and edits the source text at those
 // positions, so a file costs one parse for the edits and one for format.Source.
-func transformGo(job goJob, src []byte) ([]byte, error) {
+//
+// It also returns the file's import paths after the rewrite.
+func transformGo(job goJob, src []byte) ([]byte, []string, error) {
 	stripped, changed, err := stripFeatureBlocks(src, job.on)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", job.name, err)
+		return nil, nil, fmt.Errorf("%s: %w", job.name, err)
 	}
 	mode := parser.SkipObjectResolution
 	if !changed && job.consts == nil {
@@ -48,30 +50,30 @@ func transformGo(job goJob, src []byte) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", stripped, mode)
 	if err != nil {
-		return nil, fmt.Errorf("%s: generated file does not parse: %w", job.name, err)
+		return nil, nil, fmt.Errorf("%s: generated file does not parse: %w", job.name, err)
 	}
 	var dead []*ast.ImportSpec
 	if changed {
 		if dead, err = unusedImports(f, src); err != nil {
-			return nil, fmt.Errorf("%s: %w", job.name, err)
+			return nil, nil, fmt.Errorf("%s: %w", job.name, err)
 		}
 	}
-	edits, err := importEdits(fset, f, job.module, dead)
+	edits, imports, err := importEdits(fset, f, job.module, dead)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", job.name, err)
+		return nil, nil, fmt.Errorf("%s: %w", job.name, err)
 	}
 	if job.consts != nil {
 		ce, err := constEdits(fset, f, job.consts)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", job.name, err)
+			return nil, nil, fmt.Errorf("%s: %w", job.name, err)
 		}
 		edits = append(edits, ce...)
 	}
 	out, err := format.Source(applyEdits(stripped, edits))
 	if err != nil {
-		return nil, fmt.Errorf("%s: generated file does not parse: %w", job.name, err)
+		return nil, nil, fmt.Errorf("%s: generated file does not parse: %w", job.name, err)
 	}
-	return out, nil
+	return out, imports, nil
 }
 
 // edit replaces src[start:end] with text.
@@ -160,9 +162,11 @@ func rewriteImport(p, module string) (string, error) {
 }
 
 // importEdits rewrites the import paths of the template and runtime
-// packages and deletes the lines of the dead imports.
-func importEdits(fset *token.FileSet, f *ast.File, module string, dead []*ast.ImportSpec) ([]edit, error) {
+// packages and deletes the lines of the dead imports. It returns the edits
+// and the import paths that remain.
+func importEdits(fset *token.FileSet, f *ast.File, module string, dead []*ast.ImportSpec) ([]edit, []string, error) {
 	var edits []edit
+	var imports []string
 	for _, spec := range f.Imports {
 		if slices.Contains(dead, spec) {
 			edits = append(edits, lineEdit(fset, spec))
@@ -170,17 +174,18 @@ func importEdits(fset *token.FileSet, f *ast.File, module string, dead []*ast.Im
 		}
 		p, err := strconv.Unquote(spec.Path.Value)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		np, err := rewriteImport(p, module)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if np != p {
 			edits = append(edits, nodeEdit(fset, spec.Path, strconv.Quote(np)))
 		}
+		imports = append(imports, np)
 	}
-	return edits, nil
+	return edits, imports, nil
 }
 
 func nodeEdit(fset *token.FileSet, n ast.Node, text string) edit {

@@ -81,6 +81,9 @@ func NewPlan(ctx context.Context, src Sources, opts Options) (*Plan, error) {
 	if err := r.runtime(ctx, src.Runtime); err != nil {
 		return nil, err
 	}
+	if err := r.checkLocalImports(); err != nil {
+		return nil, err
+	}
 	report(opts, "render", fmt.Sprintf("%d files, %d templates", len(p.Files), p.Stats.Templates))
 	report(opts, "format", fmt.Sprintf("%d Go files", p.Stats.GoFiles))
 	p.Files = append(p.Files, gomod...)
@@ -152,6 +155,37 @@ type renderer struct {
 	plan     *Plan
 	manifest *Manifest
 	data     templateData
+	imports  []fileImports // of every Go file, for checkLocalImports
+}
+
+type fileImports struct {
+	source  string
+	imports []string
+}
+
+// checkLocalImports finds imports of the project's own packages that are not
+// generated, which happen when a file of a disabled feature is imported from a
+// file the manifest keeps. Reported here, the mistake names the template file
+// instead of surfacing later as a build error in the user's project.
+func (r *renderer) checkLocalImports() error {
+	dirs := map[string]bool{}
+	for _, f := range r.plan.Files {
+		if strings.HasSuffix(f.Path, ".go") {
+			dirs[path.Dir(f.Path)] = true
+		}
+	}
+	module := r.plan.Options.Module
+	for _, fi := range r.imports {
+		for _, imp := range fi.imports {
+			rel, ok := strings.CutPrefix(imp, module+"/")
+			if ok && !dirs[rel] {
+				return fmt.Errorf("%s imports %s, which is not generated with features [%s]: "+
+					"list the file under that feature in manifest.yaml, or put the import in a starter:feature block",
+					fi.source, rel, strings.Join(r.plan.Options.Features, ","))
+			}
+		}
+	}
+	return nil
 }
 
 func (r *renderer) project(ctx context.Context, fsys fs.FS) error {
@@ -191,9 +225,11 @@ func (r *renderer) file(source, name string, data []byte) error {
 		if name == buildinfoFile {
 			job.consts = identityConsts(r.plan.Options)
 		}
-		if data, err = transformGo(job, data); err != nil {
+		var imports []string
+		if data, imports, err = transformGo(job, data); err != nil {
 			return err
 		}
+		r.imports = append(r.imports, fileImports{source, imports})
 		r.plan.Stats.GoFiles++
 	}
 	r.plan.Files = append(r.plan.Files, File{Path: name, Data: data})
