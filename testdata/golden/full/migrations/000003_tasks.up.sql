@@ -33,7 +33,14 @@ CREATE TABLE tasks (
     locked_by        text,
     lease_expires_at timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now(),
-    updated_at       timestamptz NOT NULL DEFAULT now()
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    -- A lease exists exactly while the task runs; the worker's writes rely on it.
+    CONSTRAINT tasks_lease_check CHECK ((status = 'running') = (locked_by IS NOT NULL AND lease_expires_at IS NOT NULL))
+) WITH (
+    -- Every task is updated a few times and then rests: vacuum and analyze a
+    -- queue early so that dead rows and stale statistics do not pile up.
+    autovacuum_vacuum_scale_factor = 0.02,
+    autovacuum_analyze_scale_factor = 0.02
 );
 
 -- The claim: claimable rows by priority, then earliest due.

@@ -224,6 +224,11 @@ func TestPanicIs500WithoutDetail(t *testing.T) {
 	if r.ErrorMessage() != "Internal server error" || strings.Contains(string(r.Body), "secret") {
 		t.Fatalf("got %s", r.Body)
 	}
+	// The panic is logged with its stack and the request id.
+	id := r.Header.Get("X-Request-ID")
+	if line := logLine(t, app, id, "panic"); !strings.Contains(line, "secret panic detail") || !strings.Contains(line, "goroutine") {
+		t.Fatalf("panic log line lacks the value or the stack: %s", line)
+	}
 	// The server survives the panic.
 	if r := app.Get("/api/v1/health/live"); r.Status != http.StatusOK {
 		t.Fatalf("after panic: %d", r.Status)
@@ -238,6 +243,48 @@ func TestUnexpectedErrorIs500WithoutDetail(t *testing.T) {
 	if r.ErrorMessage() != "Internal server error" || strings.Contains(string(r.Body), "secret") {
 		t.Fatalf("got %s", r.Body)
 	}
+	// The detail is logged with the request id instead.
+	if line := logLine(t, app, r.Header.Get("X-Request-ID"), "request"); !strings.Contains(line, "secret internal detail") {
+		t.Fatalf("access log line lacks the error: %s", line)
+	}
+}
+
+func TestAccessLogNamesRequest(t *testing.T) {
+	t.Parallel()
+	app := newApp(t)
+	req := app.NewRequest(http.MethodGet, "/api/v1/health/live?x=1", nil)
+	req.Header.Set("X-Request-ID", "trace-me-42")
+	app.Do(req)
+	var entry struct {
+		Level      string `json:"level"`
+		Method     string `json:"method"`
+		Path       string `json:"path"`
+		Status     int    `json:"status"`
+		DurationUS *int64 `json:"duration_us"`
+		RequestID  string `json:"request_id"`
+	}
+	if err := json.Unmarshal([]byte(logLine(t, app, "trace-me-42", "request")), &entry); err != nil {
+		t.Fatal(err)
+	}
+	if entry.Level != "INFO" || entry.Method != "GET" || entry.Path != "/api/v1/health/live" || entry.Status != 200 || entry.DurationUS == nil {
+		t.Fatalf("%+v", entry)
+	}
+}
+
+// logLine finds the service's log line with message msg for a request id.
+func logLine(t *testing.T, app *apptest.TestApp, requestID, msg string) string {
+	t.Helper()
+	for line := range strings.Lines(app.Logs()) {
+		var entry struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+		}
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == msg && entry.RequestID == requestID {
+			return line
+		}
+	}
+	t.Fatalf("no %q log line for request %s in:\n%s", msg, requestID, app.Logs())
+	return ""
 }
 
 func TestRequestContextHasDeadline(t *testing.T) {

@@ -36,6 +36,7 @@ type TestApp struct {
 
 	t      testing.TB
 	client *http.Client
+	logs   *syncBuffer
 }
 
 // Option adjusts New.
@@ -105,6 +106,7 @@ func testConfig(dsn string) config.Config {
 func (ta *TestApp) start(s settings) {
 	t := ta.t
 	logs := &syncBuffer{}
+	ta.logs = logs
 	logger := app.NewLogger(logs, ta.Config.LogLevel)
 	ctx := context.Background()
 	a, err := app.New(ctx, ta.Config, logger, app.WithRoutes(s.routes))
@@ -144,7 +146,11 @@ func (ta *TestApp) start(s settings) {
 	})
 }
 
-// Logs are kept in memory and shown when the test fails.
+// Logs returns what the service logged so far (JSON lines). They are also
+// shown when the test fails.
+func (ta *TestApp) Logs() string { return ta.logs.String() }
+
+// syncBuffer keeps the logs in memory.
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

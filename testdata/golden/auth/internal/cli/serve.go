@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,7 +46,10 @@ func (e *env) serve(ctx context.Context, flags map[string]any) (err error) {
 	if cfg.AutoMigrate {
 		fmt.Fprintln(e.stderr, "migrating…")
 	}
-	a, err := app.New(ctx, cfg, e.logger(cfg))
+	// Request logs are batched: one write per 100ms instead of one per request.
+	logs := app.NewLogWriter(e.stderr, 100*time.Millisecond)
+	defer logs.Close()
+	a, err := app.New(ctx, cfg, app.NewLogger(logs, cfg.LogLevel))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,7 +188,7 @@ func (ta *TestApp) runWorker(pool *pgxpool.Pool, reg *tasks.Registry, s tasks.Se
 			ta.t.Logf("worker %s log:\n%s", w.ID(), logs.String())
 		}
 	})
-	if !Eventually(30*time.Second, func() bool { _, err := w.Check(ctx); return err == nil }) {
+	if !Eventually(30*time.Second, func() bool { msg, err := w.Check(ctx); return err == nil && strings.HasPrefix(msg, "running") }) {
 		ta.t.Fatalf("worker %s did not start", w.ID())
 	}
 	return rw

@@ -13,7 +13,12 @@ const tokenBytes = 48
 // TokenHash is the SHA-256 of a session token: the only form stored.
 type TokenHash [sha256.Size]byte
 
-// newToken returns a fresh session token (48 random bytes, base64url) and its hash.
+// NewSessionToken returns a fresh session token (48 random bytes, base64url)
+// and the hash to store for it.
+func NewSessionToken() (string, TokenHash, error) {
+	return newToken()
+}
+
 func newToken() (string, TokenHash, error) {
 	raw := make([]byte, tokenBytes)
 	if _, err := rand.Read(raw); err != nil {

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -134,7 +135,20 @@ func (c *Config) validateCore() error {
 			return Invalid("cors_origins", "each origin must be scheme://host[:port] without a path", o)
 		}
 	}
+	for _, p := range c.TrustedProxies {
+		if !validProxy(p) {
+			return Invalid("trusted_proxies", "each entry must be an IP address or a CIDR", p)
+		}
+	}
 	return nil
+}
+
+func validProxy(p string) bool {
+	if _, err := netip.ParseAddr(p); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(p)
+	return err == nil
 }
 
 // Invalid is the error of a bad setting, named by its environment variable:

@@ -104,6 +104,7 @@ type Worker struct {
 	// flushed is closed when the completer has written its last batch.
 	flushed chan struct{}
 
+	started   atomic.Bool
 	state     atomic.Int32
 	lastOK    atomic.Int64
 	listening atomic.Bool
@@ -137,6 +138,7 @@ func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, 
 	for _, t := range w.types {
 		w.breakers[t] = w.newBreaker(t)
 	}
+	w.markOK() // the health check gives Run its first window from now
 	return w
 }
 
@@ -166,7 +168,7 @@ func (w *Worker) Breaker(taskType string) *breaker.Breaker { return w.breakers[t
 // cancels the rest and puts them back in the queue without spending their
 // attempt. Run may be called once.
 func (w *Worker) Run(ctx context.Context) error {
-	if !w.state.CompareAndSwap(stateIdle, stateRunning) {
+	if !w.started.CompareAndSwap(false, true) {
 		return errors.New("worker: Run called twice")
 	}
 	defer w.state.Store(stateStopped)
@@ -174,6 +176,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	w.markOK()
+	w.state.Store(stateRunning)
 	// Handlers and the bookkeeping outlive ctx: they end during shutdown.
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
@@ -380,18 +383,23 @@ func truncate(s string, n int) string {
 
 func (w *Worker) markOK() { w.lastOK.Store(time.Now().UnixNano()) }
 
-// Check is the worker's health check: it fails when the worker is not
-// running or has not reached the database for three poll intervals (or one
-// lease, whichever is longer).
+// Check is the worker's health check: it fails when the worker has stopped,
+// never started, or has not reached the database for three poll intervals
+// (or one lease, whichever is longer). A worker about to start is healthy
+// for that long, so a probe right after start-up does not fail.
 func (w *Worker) Check(context.Context) (string, error) {
+	since := time.Since(time.Unix(0, w.lastOK.Load()))
+	limit := max(3*w.s.PollInterval, w.s.Lease)
 	switch w.state.Load() {
 	case stateIdle:
-		return "", errors.New("worker not started")
+		if since > limit {
+			return "", errors.New("worker never started")
+		}
+		return "worker starting", nil
 	case stateStopping, stateStopped:
 		return "", errors.New("worker stopped")
 	}
-	since := time.Since(time.Unix(0, w.lastOK.Load()))
-	if limit := max(3*w.s.PollInterval, w.s.Lease); since > limit {
+	if since > limit {
 		return "", fmt.Errorf("no successful database round trip for %s", since.Round(time.Millisecond))
 	}
 	wakeup := "notifications"

@@ -112,7 +112,7 @@ func (s *Server) observe(c *gin.Context) {
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", status),
-		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		slog.Int64("duration_us", elapsed.Microseconds()),
 		slog.String("request_id", requestID(c)),
 	)
 	if uid, ok := c.Get(userIDKey); ok {

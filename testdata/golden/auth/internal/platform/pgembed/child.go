@@ -66,6 +66,17 @@ func (c *child) signal(sig syscall.Signal) error {
 	}
 }
 
+// quit asks postgres for an immediate shutdown, which still removes its shared memory, and kills
+// it if it has not exited within 5 seconds.
+func (c *child) quit() {
+	_ = c.signal(syscall.SIGQUIT)
+	select {
+	case <-c.done:
+	case <-time.After(5 * time.Second):
+		c.kill()
+	}
+}
+
 // kill ends the process at once and waits until it is reaped.
 func (c *child) kill() {
 	_ = c.signal(syscall.SIGKILL)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // runDirPrefix names the directories of throw-away clusters, so stale ones can be found.
@@ -22,6 +23,9 @@ const ownerFile = "owner.pid"
 // data directory inside it. Clusters left by processes that died are removed first.
 func makeRunDir(tempDir string, acct account) (runDir, dataDir string, err error) {
 	base := throwAwayBase(tempDir, acct)
+	if !acct.canReach(base) {
+		return "", "", fmt.Errorf("pgembed: temp dir %s: not reachable by uid %d, who runs PostgreSQL", base, acct.uid)
+	}
 	removeStale(base)
 	runDir, err = os.MkdirTemp(base, runDirPrefix)
 	if err != nil {
@@ -36,14 +40,18 @@ func makeRunDir(tempDir string, acct account) (runDir, dataDir string, err error
 	return runDir, filepath.Join(runDir, "data"), nil
 }
 
-// throwAwayBase picks where throw-away clusters go: tempDir when given; else tmpfs (/dev/shm),
-// where creating and dropping databases is several times faster than on disk; else os.TempDir().
+// throwAwayBase picks where throw-away clusters go: tempDir when given; else tmpfs (/dev/shm) with
+// 1 GiB free, where creating and dropping databases is several times faster than on disk; else
+// os.TempDir().
 // The unprivileged user must be able to reach it, hence /var/tmp as the last resort for root.
 func throwAwayBase(tempDir string, acct account) string {
 	if tempDir != "" {
 		return tempDir
 	}
-	for _, dir := range []string{"/dev/shm", os.TempDir(), "/var/tmp"} {
+	if isWritableDir("/dev/shm") && acct.canReach("/dev/shm") && freeBytes("/dev/shm") >= minTmpfsFree {
+		return "/dev/shm"
+	}
+	for _, dir := range []string{os.TempDir(), "/var/tmp"} {
 		if isWritableDir(dir) && acct.canReach(dir) {
 			return dir
 		}
@@ -51,27 +59,49 @@ func throwAwayBase(tempDir string, acct account) string {
 	return os.TempDir()
 }
 
+// minTmpfsFree is the tmpfs space needed for a cluster, its cached initdb copy and the databases
+// of a test run; containers often mount a 64 MB /dev/shm, too small, so the disk is used then.
+const minTmpfsFree = 1 << 30
+
+func freeBytes(dir string) uint64 {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0
+	}
+	return st.Bavail * uint64(st.Bsize)
+}
+
 func isWritableDir(dir string) bool {
 	fi, err := os.Stat(dir)
 	return err == nil && fi.IsDir() && syscall.Access(dir, 2 /* W_OK */) == nil
 }
 
-// removeStale deletes throw-away clusters under base whose owner process is gone. Their postgres
-// died with the owner (parent-death signal), but nothing was left to delete the files.
+// removeStale deletes throw-away clusters under base whose owner process is gone (their postgres
+// died with the owner, by the parent-death signal, but nothing was left to delete the files), and
+// cache builds abandoned by a process killed during initdb.
 func removeStale(base string) {
 	entries, err := os.ReadDir(base)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
+		dir := filepath.Join(base, e.Name())
+		if e.IsDir() && strings.HasPrefix(e.Name(), cachePrefix+"tmp-") && olderThan(e, 10*time.Minute) {
+			_ = os.RemoveAll(dir) // a cache build that died; a live one takes seconds
+			continue
+		}
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), runDirPrefix) {
 			continue
 		}
-		dir := filepath.Join(base, e.Name())
 		if isStale(dir) {
 			_ = os.RemoveAll(dir) // best effort: another process may be removing it too
 		}
 	}
+}
+
+func olderThan(e os.DirEntry, age time.Duration) bool {
+	info, err := e.Info()
+	return err == nil && time.Since(info.ModTime()) > age
 }
 
 func isStale(dir string) bool {

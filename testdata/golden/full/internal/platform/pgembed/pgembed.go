@@ -7,7 +7,9 @@
 //     (/dev/shm when present, because cloning a database on tmpfs takes a few milliseconds where a disk
 //     takes tens to hundreds), tuned for tests (fsync, synchronous_commit and full_page_writes off,
 //     autovacuum off, many connections) and removed by Stop. A directory left behind by a process that
-//     was killed is removed by the next Start.
+//     was killed is removed by the next Start. initdb takes about two seconds, so its output is
+//     cached next to the clusters (pgembed.cache-<hash of the binaries and user>) and copied, in tens
+//     of milliseconds, by later starts.
 //   - Persistent (Options.DataDir set): initdb on first use, kept across runs, default durability.
 //     Meant for a service's `serve` in development.
 //
@@ -33,6 +35,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -55,8 +58,8 @@ type Options struct {
 	DataDir string
 
 	// TempDir is where throw-away clusters are created. Default: /dev/shm when it is a writable
-	// directory, else os.TempDir(); as root, /var/tmp if the default is not reachable by the
-	// unprivileged user.
+	// directory with 1 GiB free, else os.TempDir(); as root, /var/tmp if os.TempDir() is not
+	// reachable by the unprivileged user.
 	TempDir string
 
 	// Port is the TCP port on 127.0.0.1. Default: 0, a free port picked at start (retried if another
@@ -97,6 +100,7 @@ type Server struct {
 }
 
 // Start initialises the cluster when needed, starts postgres and waits until it accepts connections.
+// ctx bounds the start only: the server runs until Stop or until this process ends.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	bin, err := findBinDir(opts.BinDir)
 	if err != nil {
@@ -107,13 +111,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{throwAway: opts.DataDir == "", log: newTail(opts.Log)}
-	if err := s.prepare(ctx, opts, bin, acct); err != nil {
-		s.removeRunDir()
-		return nil, err
+	err = s.prepare(ctx, opts, bin, acct)
+	if err == nil {
+		err = s.launch(ctx, opts, bin, acct)
 	}
-	if err := s.launch(ctx, opts, bin, acct); err != nil {
-		s.removeRunDir()
-		return nil, err
+	if err != nil {
+		return nil, errors.Join(err, s.removeRunDir())
 	}
 	return s, nil
 }
@@ -132,7 +135,10 @@ func (s *Server) prepare(ctx context.Context, opts Options, bin string, acct acc
 	if _, err := os.Stat(s.DataDir + "/PG_VERSION"); err == nil {
 		return nil
 	}
-	return initdb(ctx, bin, s.DataDir, s.throwAway, acct, s.log)
+	if s.throwAway {
+		return copyFromCache(ctx, bin, filepath.Dir(s.runDir), s.DataDir, acct, s.log)
+	}
+	return initdb(ctx, bin, s.DataDir, false, acct, s.log)
 }
 
 // launch starts postgres, retrying on another free port when the chosen one was taken meanwhile.
@@ -157,7 +163,7 @@ func (s *Server) startOnce(ctx context.Context, opts Options, bin string, acct a
 		return fmt.Errorf("pgembed: start postgres: %w", err)
 	}
 	if err := waitReady(ctx, s.DataDir, proc); err != nil {
-		proc.kill()
+		proc.quit()
 		return s.startError(err)
 	}
 	s.proc, s.Port = proc, port
@@ -226,16 +232,16 @@ func (s *Server) stop(ctx context.Context) error {
 	case <-ctx.Done():
 		s.proc.kill()
 	}
-	// Backends exit after the postmaster when it was killed; give them a moment before removing
-	// their files so the removal does not race with them.
-	waitBackendsGone(s.DataDir)
 	return s.removeRunDir()
 }
 
+// removeRunDir removes a throw-away cluster's directory. Backends exit after the postmaster when
+// it was killed; they get a moment first, so the removal does not race with them.
 func (s *Server) removeRunDir() error {
 	if s.runDir == "" {
 		return nil
 	}
+	waitBackendsGone(s.DataDir)
 	if err := os.RemoveAll(s.runDir); err != nil {
 		return fmt.Errorf("pgembed: remove %s: %w", s.runDir, err)
 	}

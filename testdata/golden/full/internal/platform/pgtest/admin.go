@@ -91,8 +91,10 @@ func lockKey(tpl string) int64 {
 }
 
 // ensureTemplate builds m's template unless it exists. The build runs under an advisory lock held
-// by a connection of its own, which releases the lock even if this process dies mid-build.
-func (a *admin) ensureTemplate(ctx context.Context, m Migrator) error {
+// by a connection of its own, which releases the lock even if this process dies mid-build. A new
+// template replaces those of the project's other migration sets, except the templates in keep
+// (those this process uses).
+func (a *admin) ensureTemplate(ctx context.Context, m Migrator, keep ...string) error {
 	tpl := a.templateName(m)
 	if ready, err := a.isTemplate(ctx, tpl); err != nil || ready {
 		return err
@@ -111,7 +113,7 @@ func (a *admin) ensureTemplate(ctx context.Context, m Migrator) error {
 	if err := a.build(ctx, conn, tpl, m); err != nil {
 		return fmt.Errorf("build template %s: %w", tpl, err)
 	}
-	a.dropOtherSets(ctx, tpl)
+	a.dropOtherTemplates(ctx, append(keep, tpl))
 	return nil
 }
 

@@ -3,8 +3,8 @@
 //
 // One template exists per migration set, named by a hash of the migration files, built once under a
 // PostgreSQL advisory lock (so parallel test binaries do not race) and marked as a template only
-// after the migrations succeed; a changed migration set gets a new template, and templates and
-// clones of older sets of the same project are dropped then. Each test gets a clone (CREATE DATABASE
+// after the migrations succeed; a changed migration set gets a new template, and the templates of
+// the project's older sets are dropped then. Each test gets a clone (CREATE DATABASE
 // … TEMPLATE …), dropped when the test ends, or kept and logged when it failed.
 //
 // The server is TEST_DATABASE_URL when set (an admin DSN: a user allowed to create databases), else
@@ -15,6 +15,11 @@
 //
 // Database names start with "pgtest_" and 8 hex digits of a hash of the main module's path, so
 // projects sharing a server never touch each other's databases.
+//
+// [Reset], [Status] and [Clean] (behind a project's `test-db reset|status|clean`) act on the server
+// of the admin DSN they are given, which should be TEST_DATABASE_URL: without it every run gets a
+// throw-away server, so there is nothing between runs to reset or clean. DATABASE_URL's server is
+// deliberately not a fallback: tests never run there.
 package pgtest
 
 import (
@@ -76,9 +81,18 @@ func NewDatabase(t testing.TB, m Migrator) string {
 	return dsn
 }
 
-// Main runs the tests, then stops the embedded server this process started, if any. Call it from
-// TestMain: func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
+// defaultSpares is how many clones per template are prepared ahead when Main is in use.
+const defaultSpares = 2
+
+// Main runs the tests, then drops the clones prepared ahead and stops the embedded server this
+// process started, if any. Call it from TestMain: func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
+//
+// Only under Main are clones prepared ahead (a test then gets its database without waiting):
+// without it nothing would drop the spares when the process ends.
 func Main(m *testing.M) int {
+	shared.mu.Lock()
+	shared.spares = defaultSpares
+	shared.mu.Unlock()
 	code := m.Run()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -3,6 +3,7 @@ package retry
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -128,8 +129,8 @@ func (s *Strategy) set(name string, raw json.RawMessage) error {
 	if !slices.Contains(fieldsOf(s.Kind), name) {
 		return fieldError(name, fmt.Sprintf("is not a field of type %s", s.Kind))
 	}
-	var v float64
-	if bytes.Equal(raw, []byte("null")) || json.Unmarshal(raw, &v) != nil {
+	v, ok := number(raw)
+	if !ok {
 		return fieldError(name, "must be a number")
 	}
 	if name == "multiplier" || name == "jitter" {
@@ -144,6 +145,17 @@ func (s *Strategy) set(name string, raw json.RawMessage) error {
 	}
 	*s.durationField(name) = time.Duration(v) * time.Millisecond
 	return nil
+}
+
+// number parses a JSON number. raw is one valid JSON value (the object
+// around it was decoded), so a number is whatever starts like one, and
+// JSON's number grammar is a subset of ParseFloat's.
+func number(raw json.RawMessage) (float64, bool) {
+	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
+	return v, err == nil || errors.Is(err, strconv.ErrRange)
 }
 
 func (s *Strategy) floatField(name string) *float64 {

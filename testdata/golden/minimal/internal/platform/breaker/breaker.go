@@ -104,9 +104,10 @@ func (b *Breaker) RetryAfter() time.Duration {
 
 // Allow asks to start a call. On success the caller runs it and must call
 // done exactly once with its outcome: a done never called keeps a half-open
-// trial slot taken for good (Execute cannot forget). Otherwise err is ErrOpen or
-// ErrTooManyTrials and nothing may run. Outcomes of calls that started
-// before a transition are ignored.
+// trial slot taken for good (Execute cannot forget). Otherwise err is
+// ErrOpen or ErrTooManyTrials and nothing may run. Outcomes of calls that
+// started before a transition are ignored. The closed path allocates nothing:
+// done is shared by all the calls of one generation.
 func (b *Breaker) Allow() (done func(success bool), err error) {
 	gen, err := b.acquire()
 	if err != nil {

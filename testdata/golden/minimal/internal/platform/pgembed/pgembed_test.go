@@ -291,3 +291,72 @@ func TestPidFileStatus(t *testing.T) {
 		t.Errorf("status without file = %q", got)
 	}
 }
+
+func TestThrowAwayClustersCopyTheCachedInitdb(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{})
+	acct, err := currentAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := findBinDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := filepath.Join(filepath.Dir(filepath.Dir(s.DataDir)), cachePrefix+cacheKey(bin, acct))
+	if _, err := os.Stat(filepath.Join(cache, "PG_VERSION")); err != nil {
+		t.Errorf("no cached cluster after Start: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "postmaster.pid")); err == nil {
+		t.Error("the cached cluster was started: copies would inherit its state")
+	}
+}
+
+func TestCopyTreeKeepsModes(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join(t.TempDir(), "src")
+	os.MkdirAll(filepath.Join(src, "base", "1"), 0o700)
+	os.WriteFile(filepath.Join(src, "base", "1", "112"), []byte("page"), 0o600)
+	os.WriteFile(filepath.Join(src, "PG_VERSION"), []byte("15\n"), 0o644)
+	dst := filepath.Join(t.TempDir(), "dst")
+	if err := copyTree(src, dst, account{}); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{"": 0o700, "base/1": 0o700, "base/1/112": 0o600, "PG_VERSION": 0o644} {
+		fi, err := os.Stat(filepath.Join(dst, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "base", "1", "112")); string(b) != "page" {
+		t.Errorf("content %q", b)
+	}
+}
+
+func TestThrowAwayClusterOnDisk(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{TempDir: "/var/tmp"})
+	if !strings.HasPrefix(s.DataDir, "/var/tmp/"+runDirPrefix) {
+		t.Errorf("DataDir = %s, want under /var/tmp", s.DataDir)
+	}
+	pid, dir, port := s.PID(), filepath.Dir(s.DataDir), s.Port
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, pid, dir, port)
+}
+
+func TestUnreachableTempDirIsExplained(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to another user")
+	}
+	private := t.TempDir() // 0700, owned by root
+	_, err := Start(context.Background(), Options{TempDir: private})
+	if err == nil || !strings.Contains(err.Error(), "not reachable") {
+		t.Fatalf("err = %v, want it to say the directory is not reachable", err)
+	}
+}

@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -181,22 +182,17 @@ func (a *admin) dropIfUnused(ctx context.Context, name string) bool {
 	return err == nil
 }
 
-// dropOtherSets removes what older migration sets of this project left: their templates and their
-// unused clones. Clones in use belong to test processes still running an older set, and stay.
-// Failures are ignored: this is housekeeping, and Clean can finish it.
-func (a *admin) dropOtherSets(ctx context.Context, current string) {
+// dropOtherTemplates drops the project's templates (and builds left by dead processes) except
+// those in keep: they belong to older migration sets. Clones are left alone: an unused clone may
+// be one another process just created; Clean removes those of failed tests. Failures are ignored:
+// this is housekeeping, and a process still using a dropped template rebuilds it.
+func (a *admin) dropOtherTemplates(ctx context.Context, keep []string) {
 	st, err := a.status(ctx)
 	if err != nil {
 		return
 	}
-	currentSet, _ := a.parseName(current)
-	for _, d := range st.Clones {
-		if d.Set != currentSet {
-			a.dropIfUnused(ctx, d.Name)
-		}
-	}
 	for _, d := range append(st.Templates, st.Building...) {
-		if d.Set != currentSet {
+		if !slices.Contains(keep, d.Name) {
 			_ = a.dropTemplate(ctx, d.Name)
 		}
 	}

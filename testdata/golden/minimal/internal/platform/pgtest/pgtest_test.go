@@ -158,7 +158,7 @@ func TestTemplateIsBuiltOnceByConcurrentProcesses(t *testing.T) {
 	}
 }
 
-func TestChangedMigrationsGetANewTemplateAndTheOldGoes(t *testing.T) {
+func TestChangedMigrationsGetANewTemplateAndTheOldTemplateGoes(t *testing.T) {
 	t.Parallel()
 	iso := isolated(t)
 	ctx := context.Background()
@@ -190,8 +190,8 @@ func TestChangedMigrationsGetANewTemplateAndTheOldGoes(t *testing.T) {
 	if got := names(st.Templates); !slices.Equal(got, []string{iso.templateName(v2)}) {
 		t.Errorf("templates = %v, want only the new one", got)
 	}
-	if got := names(st.Clones); !slices.Equal(got, []string{inUse}) {
-		t.Errorf("clones = %v, want only %s (in use; %s unused)", got, inUse, unused)
+	if got := names(st.Clones); len(got) != 2 || !slices.Contains(got, inUse) || !slices.Contains(got, unused) {
+		t.Errorf("clones = %v, want both clones of the old set kept", got)
 	}
 	count(t, conn, "SELECT count(*) FROM v1")
 }
@@ -284,12 +284,10 @@ func TestMaintenanceFunctions(t *testing.T) {
 
 func TestRunSharesOneServerAndRemovesIt(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		t.Skip("runs its own server only without TEST_DATABASE_URL") // the server then is not Run's
-	}
 	if _, err := shared.open(); isSkip(err) {
 		t.Skip(err)
 	}
+	given := os.Getenv("TEST_DATABASE_URL") // set when this test itself runs under Run
 	var stdout, stderr bytes.Buffer
 	code, err := Run(context.Background(), &stdout, &stderr, os.Args[0], "-test.run=^TestHelperRun$")
 	if err != nil {
@@ -304,15 +302,21 @@ func TestRunSharesOneServerAndRemovesIt(t *testing.T) {
 			dsn = rest
 		}
 	}
-	if dsn == "" {
-		t.Fatalf("the command saw no TEST_DATABASE_URL; output: %s", stdout.String())
+	if dsn == "" || given != "" && dsn != given {
+		t.Fatalf("the command saw TEST_DATABASE_URL %q (given %q); output: %s", dsn, given, stdout.String())
 	}
 	if !strings.Contains(stdout.String(), "connected") {
 		t.Errorf("the command could not use the server: %s", stdout.String())
 	}
-	if conn, err := pgx.Connect(context.Background(), dsn); err == nil {
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err == nil {
 		conn.Close(context.Background())
-		t.Error("the server still accepts connections after Run")
+	}
+	if given == "" && err == nil {
+		t.Error("the server Run started still accepts connections after Run")
+	}
+	if given != "" && err != nil {
+		t.Errorf("Run disturbed the given server: %v", err)
 	}
 }
 
@@ -380,5 +384,74 @@ func TestNamesStayWithinTheIdentifierLimit(t *testing.T) {
 	set, clone := a.parseName(name)
 	if !clone || len(set) != 16 {
 		t.Errorf("parseName(%s) = %s, %v", name, set, clone)
+	}
+}
+
+func TestSparesArePreparedAndDroppedOnClose(t *testing.T) {
+	t.Parallel()
+	iso := isolated(t)
+	ctx := context.Background()
+	h := &harness{opened: true, admin: iso, spares: 2}
+	taken, err := h.clone(ctx, iso, sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.refills.Wait()
+	st, err := iso.status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Clones) != 3 {
+		t.Errorf("clones = %v, want the taken one and 2 spares", names(st.Clones))
+	}
+	second, err := h.clone(ctx, iso, sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err = iso.status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(st.Clones); len(got) != 2 || !slices.Contains(got, taken) || !slices.Contains(got, second) {
+		t.Errorf("after close clones = %v, want only the taken %s and %s", got, taken, second)
+	}
+}
+
+func TestTemplateDroppedElsewhereIsRebuilt(t *testing.T) {
+	t.Parallel()
+	iso := isolated(t)
+	ctx := context.Background()
+	h := &harness{opened: true, admin: iso}
+	if _, err := h.clone(ctx, iso, sample); err != nil {
+		t.Fatal(err)
+	}
+	// Another process (a reset, a newer migration set) drops the template.
+	if err := iso.dropTemplate(ctx, iso.templateName(sample)); err != nil {
+		t.Fatal(err)
+	}
+	name, err := h.clone(ctx, iso, sample)
+	if err != nil {
+		t.Fatalf("clone after the template was dropped: %v", err)
+	}
+	count(t, connect(t, iso.dsnFor(name)), "SELECT count(*) FROM notes")
+}
+
+func TestRunReportsDatabasesKeptOnAThrowAwayServer(t *testing.T) {
+	t.Parallel()
+	iso := isolated(t)
+	ctx := context.Background()
+	if err := iso.ensureTemplate(ctx, sample); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iso.clone(ctx, iso.templateName(sample)); err != nil { // kept by a "failed test"
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	reportKept(ctx, &stderr, iso.dsn)
+	if !strings.Contains(stderr.String(), "kept by failed tests") || !strings.Contains(stderr.String(), "TEST_DATABASE_URL") {
+		t.Errorf("report = %q, want the kept databases and how to keep them", stderr.String())
 	}
 }
