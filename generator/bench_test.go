@@ -33,3 +33,24 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewPlan is the in-memory part of BenchmarkGenerate: validate,
+// filter, render and format, without touching the disk.
+func BenchmarkNewPlan(b *testing.B) {
+	src := Sources{Templates: templates.FS, Runtime: startrt.FS}
+	m, err := LoadManifest(src.Templates)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, v := range m.VariantNames() {
+		b.Run(v, func(b *testing.B) {
+			opts := Options{Name: "demo", Module: "example.com/demo", Features: m.Variants[v]}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := NewPlan(context.Background(), src, opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

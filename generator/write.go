@@ -129,13 +129,17 @@ func (p *Plan) Write(ctx context.Context, dst string) (err error) {
 }
 
 func (p *Plan) writeFiles(ctx context.Context, dir string) error {
+	made := map[string]bool{}
 	for _, f := range p.Files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		name := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return err
+		if parent := filepath.Dir(name); !made[parent] {
+			if err := os.MkdirAll(parent, 0o755); err != nil {
+				return err
+			}
+			made[parent] = true
 		}
 		if err := os.WriteFile(name, f.Data, 0o644); err != nil {
 			return err
