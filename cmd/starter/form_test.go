@@ -103,6 +103,18 @@ func TestFormDeclined(t *testing.T) {
 	}
 }
 
+func TestBadFlagFailsBeforeAsking(t *testing.T) {
+	t.Parallel()
+	e, _, prompts := testEnv(strings.NewReader("demo\n"), true, nil)
+	err := e.execute(context.Background(), []string{"new", "--dry-run", "--port", "http"})
+	if err == nil || err.Error() != `invalid port "http": must be an integer between 1 and 65535` {
+		t.Fatalf("err = %v", err)
+	}
+	if prompts.Len() != 0 {
+		t.Errorf("asked before failing: %s", prompts)
+	}
+}
+
 func TestNoPromptWithoutTerminal(t *testing.T) {
 	t.Parallel()
 	// Answers are available but stdin is not a terminal: they must not be read.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/huh"
@@ -72,6 +73,10 @@ func (e *env) newRequest(args []string) (newRequest, error) {
 	if err != nil {
 		return newRequest{}, err
 	}
+	// A bad flag fails before any question is asked.
+	if err := validateGiven(in); err != nil {
+		return newRequest{}, err
+	}
 	yes, noInput := e.v.GetBool("yes"), e.v.GetBool("no-input")
 	switch {
 	case len(in.missing) == 0:
@@ -124,6 +129,30 @@ func (e *env) collect(args []string) (newInput, error) {
 	in.dbName, _ = given("db-name")
 	in.port, _ = given("port")
 	return in, nil
+}
+
+// validateGiven checks the values that were given, with the form's validators.
+func validateGiven(in newInput) error {
+	given := func(key string) bool { return !slices.Contains(in.missing, key) }
+	if given("--module") {
+		if err := generator.ValidateModule(in.module); err != nil {
+			return err
+		}
+	}
+	if _, err := generator.ParseFeatures(in.features); err != nil {
+		return err
+	}
+	if given("--db-name") {
+		if err := generator.ValidateDBName(in.dbName); err != nil {
+			return err
+		}
+	}
+	if given("--port") {
+		if _, err := generator.ParsePort(in.port); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // featureList reads features as a comma list (flag, environment) or a YAML
