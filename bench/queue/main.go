@@ -94,6 +94,10 @@ type system interface {
 	release(ctx context.Context, pool *pgxpool.Pool) error
 	insert(ctx context.Context, pool *pgxpool.Pool) error
 	completed(ctx context.Context, pool *pgxpool.Pool) (int64, error)
+	// busy reports whether any task is still waiting or running, cheaply
+	// (through the queue's own indexes), so that polling it does not load
+	// the server the way counting every row would.
+	busy(ctx context.Context, pool *pgxpool.Pool) (bool, error)
 	latencies(ctx context.Context, pool *pgxpool.Pool) ([]time.Duration, error)
 	stop(ctx context.Context) error
 }
@@ -234,7 +238,7 @@ func drain(ctx context.Context, admin string, s system, o options) (time.Duratio
 	if err := s.release(ctx, pool); err != nil {
 		return 0, err
 	}
-	if err := waitCompleted(ctx, s, pool, int64(o.n), 50*time.Millisecond); err != nil {
+	if err := waitCompleted(ctx, s, pool, int64(o.n), 10*time.Millisecond); err != nil {
 		return 0, err
 	}
 	return time.Since(t0), nil
@@ -301,18 +305,20 @@ func produce(ctx context.Context, pool *pgxpool.Pool, s system, o options) (int6
 	return total, err
 }
 
+// waitCompleted polls until nothing is left to run, then checks that n
+// tasks completed.
 func waitCompleted(ctx context.Context, s system, pool *pgxpool.Pool, n int64, every time.Duration) error {
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
-		done, err := s.completed(ctx, pool)
+		busy, err := s.busy(ctx, pool)
 		if err != nil {
 			return err
 		}
-		if done >= n {
-			return nil
+		if !busy {
+			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d tasks completed after 10 minutes", done, n)
+			return errors.New("tasks still running after 10 minutes")
 		}
 		select {
 		case <-ctx.Done():
@@ -320,6 +326,14 @@ func waitCompleted(ctx context.Context, s system, pool *pgxpool.Pool, n int64, e
 		case <-time.After(every):
 		}
 	}
+	done, err := s.completed(ctx, pool)
+	if err != nil {
+		return err
+	}
+	if done != n {
+		return fmt.Errorf("%d of %d tasks completed", done, n)
+	}
+	return nil
 }
 
 // buildApp builds the template's binary once.

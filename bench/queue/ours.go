@@ -107,6 +107,13 @@ func (o *ours) completed(ctx context.Context, pool *pgxpool.Pool) (int64, error)
 	return n, err
 }
 
+func (o *ours) busy(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	var busy bool
+	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tasks WHERE status IN ('pending', 'retrying'))
+		OR EXISTS (SELECT 1 FROM tasks WHERE status = 'running')`).Scan(&busy)
+	return busy, err
+}
+
 func (o *ours) latencies(ctx context.Context, pool *pgxpool.Pool) ([]time.Duration, error) {
 	return durations(ctx, pool, `SELECT (extract(epoch FROM started_at - created_at) * 1e6)::bigint FROM tasks`)
 }
@@ -117,6 +124,9 @@ func (o *ours) stop(context.Context) error {
 	}
 	_ = o.proc.Process.Signal(syscall.SIGTERM)
 	err := <-o.exited
+	if st := o.proc.ProcessState; st != nil {
+		fmt.Fprintf(o.log, "ours: worker process used %s user + %s system CPU\n", st.UserTime(), st.SystemTime())
+	}
 	o.proc = nil
 	return err
 }

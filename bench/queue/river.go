@@ -103,6 +103,13 @@ func (r *riverSystem) completed(ctx context.Context, pool *pgxpool.Pool) (int64,
 	return n, err
 }
 
+func (r *riverSystem) busy(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	var busy bool
+	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM river_job
+		WHERE state IN ('available', 'running', 'retryable', 'scheduled', 'pending'))`).Scan(&busy)
+	return busy, err
+}
+
 func (r *riverSystem) latencies(ctx context.Context, pool *pgxpool.Pool) ([]time.Duration, error) {
 	return durations(ctx, pool, `SELECT (extract(epoch FROM attempted_at - created_at) * 1e6)::bigint FROM river_job`)
 }
