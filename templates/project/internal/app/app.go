@@ -133,9 +133,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	a.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       cfg.RequestTimeout,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Headers get 10s, the body at most the request timeout more.
+		ReadTimeout: 10*time.Second + cfg.RequestTimeout,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return a, nil
 }
