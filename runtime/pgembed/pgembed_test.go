@@ -217,6 +217,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 
 // TestHelperOwner is the process TestServerDiesWithItsOwner kills.
 func TestHelperOwner(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("PGEMBED_HELPER_OWNER") != "1" {
 		return
 	}
