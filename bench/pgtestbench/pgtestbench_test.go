@@ -39,7 +39,12 @@ func TestMain(m *testing.M) {
 	}
 	// pgtest finds the server through the variable, as under `NAME test-db run`.
 	os.Setenv("TEST_DATABASE_URL", server.DSN("postgres"))
-	code := pgtest.Main(m)
+	var code int
+	if os.Getenv("PGTESTBENCH_NO_MAIN") != "" {
+		code = m.Run() // without pgtest.Main: no clones prepared ahead
+	} else {
+		code = pgtest.Main(m)
+	}
 	if err := server.Stop(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
