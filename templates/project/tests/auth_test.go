@@ -841,3 +841,39 @@ func TestAuthLogoutAllSingle(t *testing.T) {
 		t.Fatalf("message = %v, data = %+v", msg, d)
 	}
 }
+
+// With the token cache off every request reads the session, and logout and
+// throttled activity behave the same.
+func TestAuthWithoutCache(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	app := apptest.New(t, withClock(clock), apptest.WithConfig(func(c *config.Config) { c.Auth.CacheTTL = 0 }))
+	u := app.CreateUser(apptest.UserOptions{})
+	tok := app.Login(u.Username, u.Password)
+	for range 3 {
+		wantStatus(t, app.GetAuth("/api/v1/auth/me", tok), http.StatusOK)
+	}
+	clock.Advance(2 * time.Minute)
+	wantStatus(t, app.GetAuth("/api/v1/auth/me", tok), http.StatusOK)
+	var at time.Time
+	if err := app.DB.QueryRow(context.Background(), `SELECT last_activity_at FROM sessions WHERE token_hash = $1`, tokenHash(tok)).Scan(&at); err != nil || !at.Equal(clock.Now()) {
+		t.Fatalf("last_activity_at = %v (%v), want %v", at, err, clock.Now())
+	}
+	wantStatus(t, app.PostJSONAuth("/api/v1/auth/logout", tok, nil), http.StatusOK)
+	wantError(t, app.GetAuth("/api/v1/auth/me", tok), http.StatusUnauthorized, "UNAUTHORIZED")
+}
+
+// A session deleted behind the service's back (another instance's logout)
+// stops working once the cache entry ages out, never later.
+func TestAuthCacheBoundsRevocationByOtherInstances(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	app := apptest.New(t, withClock(clock), apptest.WithConfig(func(c *config.Config) { c.Auth.CacheTTL = 5 * time.Second }))
+	u := app.CreateAuthUser(auth.RoleUser)
+	wantStatus(t, app.GetAuth("/api/v1/auth/me", u.Token), http.StatusOK)
+	if _, err := app.DB.Exec(context.Background(), `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(5 * time.Second)
+	wantError(t, app.GetAuth("/api/v1/auth/me", u.Token), http.StatusUnauthorized, "UNAUTHORIZED")
+}

@@ -652,3 +652,24 @@ func TestUsersConcurrentAdminChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestUsersAdminDemotesAnotherAdmin(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	admin, other := app.CreateAuthUser(auth.RoleAdmin), app.CreateAuthUser(auth.RoleAdmin)
+	wantStatus(t, app.GetAuth("/api/v1/admin/users/stats", other.Token), http.StatusOK)
+	wantStatus(t, app.PutJSONAuth(userPath(other.ID, "/role"), admin.Token, map[string]any{"role": "moderator"}), http.StatusOK)
+	wantError(t, app.GetAuth("/api/v1/admin/users/stats", other.Token), http.StatusForbidden, "FORBIDDEN")
+	// The demoted admin's earlier authority is gone inside the service too.
+	wantError(t, app.PutJSONAuth(userPath(admin.ID, "/role"), other.Token, map[string]any{"role": "user"}), http.StatusForbidden, "FORBIDDEN")
+}
+
+// A soft-deleted account keeps its username and email reserved.
+func TestUsersSoftDeletedNamesStayReserved(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	u := app.CreateAuthUser(auth.RoleUser)
+	wantStatus(t, app.DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": u.Password, "confirmation": "DELETE"}), http.StatusOK)
+	wantError(t, register(app, u.Username, "fresh@example.com", strongPassword), http.StatusConflict, "USERNAME_ALREADY_EXISTS")
+	wantError(t, register(app, "fresh_name", u.Email, strongPassword), http.StatusConflict, "EMAIL_ALREADY_EXISTS")
+}
