@@ -3,8 +3,8 @@ package pgtest
 import (
 	"context"
 	"fmt"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
