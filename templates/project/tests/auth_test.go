@@ -877,3 +877,30 @@ func TestAuthCacheBoundsRevocationByOtherInstances(t *testing.T) {
 	clock.Advance(5 * time.Second)
 	wantError(t, app.GetAuth("/api/v1/auth/me", u.Token), http.StatusUnauthorized, "UNAUTHORIZED")
 }
+
+// Concurrent wrong passwords cannot overrun the account limit while their
+// argon2id checks run: each attempt takes its failure slot first.
+func TestAuthRateLimitConcurrentFailures(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.Auth.LoginAccountFailures = 3 }))
+	u := app.CreateUser(apptest.UserOptions{})
+	const attempts = 10
+	var wg sync.WaitGroup
+	statuses := make([]int, attempts)
+	start := make(chan struct{})
+	for i := range attempts {
+		wg.Go(func() {
+			<-start
+			statuses[i] = login(app, map[string]any{"username": u.Username, "password": "Wrong7horse!"}).Status
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusUnauthorized] != 3 || counts[http.StatusTooManyRequests] != attempts-3 {
+		t.Fatalf("statuses %v: want exactly 3 checked attempts and the rest refused", counts)
+	}
+}
