@@ -184,6 +184,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
 	shutErr := a.http.Shutdown(shutCtx)
+	if shutErr != nil {
+		// Requests still running after the shutdown timeout are cut off.
+		shutErr = errors.Join(fmt.Errorf("shutdown: %w", shutErr), a.http.Close())
+	}
 	stopBackground()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
