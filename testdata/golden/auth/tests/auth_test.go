@@ -841,3 +841,66 @@ func TestAuthLogoutAllSingle(t *testing.T) {
 		t.Fatalf("message = %v, data = %+v", msg, d)
 	}
 }
+
+// With the token cache off every request reads the session, and logout and
+// throttled activity behave the same.
+func TestAuthWithoutCache(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	app := apptest.New(t, withClock(clock), apptest.WithConfig(func(c *config.Config) { c.Auth.CacheTTL = 0 }))
+	u := app.CreateUser(apptest.UserOptions{})
+	tok := app.Login(u.Username, u.Password)
+	for range 3 {
+		wantStatus(t, app.GetAuth("/api/v1/auth/me", tok), http.StatusOK)
+	}
+	clock.Advance(2 * time.Minute)
+	wantStatus(t, app.GetAuth("/api/v1/auth/me", tok), http.StatusOK)
+	var at time.Time
+	if err := app.DB.QueryRow(context.Background(), `SELECT last_activity_at FROM sessions WHERE token_hash = $1`, tokenHash(tok)).Scan(&at); err != nil || !at.Equal(clock.Now()) {
+		t.Fatalf("last_activity_at = %v (%v), want %v", at, err, clock.Now())
+	}
+	wantStatus(t, app.PostJSONAuth("/api/v1/auth/logout", tok, nil), http.StatusOK)
+	wantError(t, app.GetAuth("/api/v1/auth/me", tok), http.StatusUnauthorized, "UNAUTHORIZED")
+}
+
+// A session deleted behind the service's back (another instance's logout)
+// stops working once the cache entry ages out, never later.
+func TestAuthCacheBoundsRevocationByOtherInstances(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	app := apptest.New(t, withClock(clock), apptest.WithConfig(func(c *config.Config) { c.Auth.CacheTTL = 5 * time.Second }))
+	u := app.CreateAuthUser(auth.RoleUser)
+	wantStatus(t, app.GetAuth("/api/v1/auth/me", u.Token), http.StatusOK)
+	if _, err := app.DB.Exec(context.Background(), `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(5 * time.Second)
+	wantError(t, app.GetAuth("/api/v1/auth/me", u.Token), http.StatusUnauthorized, "UNAUTHORIZED")
+}
+
+// Concurrent wrong passwords cannot overrun the account limit while their
+// argon2id checks run: each attempt takes its failure slot first.
+func TestAuthRateLimitConcurrentFailures(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.Auth.LoginAccountFailures = 3 }))
+	u := app.CreateUser(apptest.UserOptions{})
+	const attempts = 10
+	var wg sync.WaitGroup
+	statuses := make([]int, attempts)
+	start := make(chan struct{})
+	for i := range attempts {
+		wg.Go(func() {
+			<-start
+			statuses[i] = login(app, map[string]any{"username": u.Username, "password": "Wrong7horse!"}).Status
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusUnauthorized] != 3 || counts[http.StatusTooManyRequests] != attempts-3 {
+		t.Fatalf("statuses %v: want exactly 3 checked attempts and the rest refused", counts)
+	}
+}

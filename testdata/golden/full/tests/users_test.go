@@ -12,6 +12,7 @@ import (
 
 	"example.com/demo/internal/apptest"
 	"example.com/demo/internal/auth"
+	"example.com/demo/internal/config"
 )
 
 func userPath(id uuid.UUID, suffix string) string { return "/api/v1/users/" + id.String() + suffix }
@@ -651,4 +652,40 @@ func TestUsersConcurrentAdminChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+func TestUsersAdminDemotesAnotherAdmin(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	admin, other := app.CreateAuthUser(auth.RoleAdmin), app.CreateAuthUser(auth.RoleAdmin)
+	wantStatus(t, app.GetAuth("/api/v1/admin/users/stats", other.Token), http.StatusOK)
+	wantStatus(t, app.PutJSONAuth(userPath(other.ID, "/role"), admin.Token, map[string]any{"role": "moderator"}), http.StatusOK)
+	wantError(t, app.GetAuth("/api/v1/admin/users/stats", other.Token), http.StatusForbidden, "FORBIDDEN")
+	// The demoted admin's earlier authority is gone inside the service too.
+	wantError(t, app.PutJSONAuth(userPath(admin.ID, "/role"), other.Token, map[string]any{"role": "user"}), http.StatusForbidden, "FORBIDDEN")
+}
+
+// A soft-deleted account keeps its username and email reserved.
+func TestUsersSoftDeletedNamesStayReserved(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	u := app.CreateAuthUser(auth.RoleUser)
+	wantStatus(t, app.DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": u.Password, "confirmation": "DELETE"}), http.StatusOK)
+	wantError(t, register(app, u.Username, "fresh@example.com", strongPassword), http.StatusConflict, "USERNAME_ALREADY_EXISTS")
+	wantError(t, register(app, "fresh_name", u.Email, strongPassword), http.StatusConflict, "EMAIL_ALREADY_EXISTS")
+}
+
+// Wrong current passwords count against the account like failed logins.
+func TestUsersPasswordGuessingIsLimited(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithConfig(func(c *config.Config) { c.Auth.LoginAccountFailures = 2 }))
+	u := app.CreateAuthUser(auth.RoleUser)
+	body := map[string]any{"current_password": "Wrong7horse!", "new_password": "Brand-new7horse"}
+	for range 2 {
+		wantError(t, app.PutJSONAuth("/api/v1/users/me/password", u.Token, body), http.StatusUnauthorized, "INVALID_CREDENTIALS")
+	}
+	wantError(t, app.PutJSONAuth("/api/v1/users/me/password", u.Token, body), http.StatusTooManyRequests, "RATE_LIMITED")
+	wantError(t, app.DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": u.Password, "confirmation": "DELETE"}),
+		http.StatusTooManyRequests, "RATE_LIMITED")
+	wantError(t, login(app, map[string]any{"username": u.Username, "password": u.Password}), http.StatusTooManyRequests, "RATE_LIMITED")
 }

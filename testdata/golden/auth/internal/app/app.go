@@ -114,9 +114,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	a.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       cfg.RequestTimeout,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Headers get 10s, the body at most the request timeout more.
+		ReadTimeout: 10*time.Second + cfg.RequestTimeout,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return a, nil
 }
@@ -164,6 +165,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
 	defer cancel()
 	shutErr := a.http.Shutdown(shutCtx)
+	if shutErr != nil {
+		// Requests still running after the shutdown timeout are cut off.
+		shutErr = errors.Join(fmt.Errorf("shutdown: %w", shutErr), a.http.Close())
+	}
 	stopBackground()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {

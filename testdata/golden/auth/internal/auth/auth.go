@@ -3,9 +3,24 @@
 // hashes, the role hierarchy user < moderator < admin with its visibility
 // and acting rules, and the rate limits that guard the login routes.
 //
-// Usernames keep the case they were registered with and are unique without
-// regard to case (a unique index on lower(username)); login by username
-// ignores case too. Emails are stored lower-cased and unique.
+// Decisions the API contract leaves open:
+//   - Usernames keep the case they were registered with and are unique without
+//     regard to case (a unique index on lower(username)); login by username
+//     ignores case too. Emails are stored lower-cased and unique.
+//   - A soft delete deactivates the account, ends its sessions and stamps
+//     deleted_at; the account stays visible to admins as inactive and keeps its
+//     username and email reserved. Reactivating it clears deleted_at.
+//   - Moderators see active users of role user and themselves, so GET
+//     /users/{id} of another moderator is 404 to them, as the visibility rule
+//     says. Every route by id on one's own account that changes it (status,
+//     role, reset-password, delete) answers 400: the /users/me routes exist.
+//   - Every change of a user invalidates the in-memory token cache for that
+//     user before answering; tokens revoked by another instance stop working
+//     within Settings.CacheTTL.
+//   - Wrong current passwords on /users/me routes count against the account
+//     like failed logins.
+//   - Tests keep the production argon2id parameters: apptest's factories hash
+//     their default password once per test binary instead of lowering the cost.
 package auth
 
 import (

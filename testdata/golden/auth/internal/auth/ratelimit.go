@@ -71,6 +71,15 @@ func (w *windowCounter) allow(key string) error {
 	return nil
 }
 
+// undo takes back one event of key's open window.
+func (w *windowCounter) undo(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if win := w.current(key, w.now()); win != nil && win.count > 0 {
+		win.count--
+	}
+}
+
 func (w *windowCounter) reset(key string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -137,12 +137,9 @@ func (s *Service) ChangePassword(ctx context.Context, actor Principal, current, 
 	if err := s.ValidatePassword("new_password", next); err != nil {
 		return err
 	}
-	u, err := userByID(ctx, s.db, actor.UserID)
+	u, err := s.checkOwnPassword(ctx, actor, current)
 	if err != nil {
 		return err
-	}
-	if ok, _ := VerifyPassword(current, u.passwordHash); !ok {
-		return errInvalidCredentials
 	}
 	if current == next {
 		return apperr.Validation("new_password", "New password must be different from the current password")
@@ -165,6 +162,25 @@ func (s *Service) ChangePassword(ctx context.Context, actor Principal, current, 
 	return nil
 }
 
+// checkOwnPassword verifies the caller's password. Failures count against the
+// account like failed logins, so a stolen token cannot be used to guess the
+// password at leisure.
+func (s *Service) checkOwnPassword(ctx context.Context, actor Principal, password string) (User, error) {
+	u, err := userByID(ctx, s.db, actor.UserID)
+	if err != nil {
+		return User{}, err
+	}
+	key := "user:" + u.ID.String()
+	if err := s.accountFailures.allow(key); err != nil {
+		return User{}, err
+	}
+	if ok, _ := VerifyPassword(password, u.passwordHash); !ok {
+		return User{}, errInvalidCredentials
+	}
+	s.accountFailures.undo(key)
+	return u, nil
+}
+
 func setPassword(ctx context.Context, q querier, id uuid.UUID, hash string) error {
 	if _, err := q.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash); err != nil {
 		return fmt.Errorf("set password: %w", err)
@@ -177,14 +193,10 @@ func (s *Service) DeleteSelf(ctx context.Context, actor Principal, password, con
 	if confirmation != "DELETE" {
 		return apperr.Validation("confirmation", `Confirmation must be "DELETE"`)
 	}
-	u, err := userByID(ctx, s.db, actor.UserID)
-	if err != nil {
+	if _, err := s.checkOwnPassword(ctx, actor, password); err != nil {
 		return err
 	}
-	if ok, _ := VerifyPassword(password, u.passwordHash); !ok {
-		return errInvalidCredentials
-	}
-	_, err = s.actOn(ctx, actor, actor.UserID, actRule{min: RoleUser, self: true}, func(tx pgx.Tx, target User, admins int) (User, error) {
+	_, err := s.actOn(ctx, actor, actor.UserID, actRule{min: RoleUser, self: true}, func(tx pgx.Tx, target User, admins int) (User, error) {
 		if removesAdmin(target, admins) {
 			return User{}, errLastAdmin
 		}

@@ -137,12 +137,13 @@ func (w *RunningWorker) Stop() error {
 	return w.err
 }
 
-// WorkerSettings are fast defaults for tests: short polls and leases.
+// WorkerSettings are fast defaults for tests: short polls; leases long
+// enough that a loaded machine never lets a live worker's lease expire.
 func WorkerSettings() tasks.Settings {
 	return tasks.Settings{
 		Concurrency:    8,
 		PollInterval:   20 * time.Millisecond,
-		Lease:          2 * time.Second,
+		Lease:          10 * time.Second,
 		HandlerTimeout: 10 * time.Second,
 		DeferMin:       20 * time.Millisecond,
 	}

@@ -62,6 +62,29 @@ func TestWindowCounterAllow(t *testing.T) {
 	}
 }
 
+func TestWindowCounterUndo(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	w := newWindowCounter(2, time.Minute, clock.Now)
+	for range 5 {
+		if err := w.allow("k"); err != nil {
+			t.Fatalf("refused although every event was taken back: %v", err)
+		}
+		w.undo("k")
+	}
+	w.add("k")
+	w.add("k")
+	if err := w.allow("k"); err == nil {
+		t.Fatal("allowed over the limit")
+	}
+	w.undo("other")
+	clock.Advance(time.Minute)
+	w.undo("k")
+	if len(w.windows) != 0 {
+		t.Fatal("undo kept a closed window or opened one")
+	}
+}
+
 func TestWindowCounterResetAndSweep(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()

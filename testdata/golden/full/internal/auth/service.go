@@ -127,35 +127,50 @@ type LoginInput struct {
 
 var errInvalidCredentials = apperr.New(apperr.CodeInvalidCredentials, "Invalid credentials")
 
-// Login checks the credentials and opens a session.
+// Login checks the credentials and opens a session. Each attempt takes a
+// failure slot of its IP and account before the password is checked, and gives
+// it back on success, so concurrent attempts cannot overrun the limits while
+// their argon2id checks run.
 func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
-	if (in.Username == "") == (in.Email == "") {
-		return LoginResult{}, apperr.Validation("login", "Provide exactly one of username or email")
-	}
 	if err := s.ipRequests.allow(in.ClientIP); err != nil {
 		return LoginResult{}, err
 	}
-	if err := s.ipFailures.blocked(in.ClientIP); err != nil {
+	if (in.Username == "") == (in.Email == "") {
+		return LoginResult{}, apperr.Validation("login", "Provide exactly one of username or email")
+	}
+	if err := s.ipFailures.allow(in.ClientIP); err != nil {
 		return LoginResult{}, err
 	}
-	user, found, err := userByLogin(ctx, s.db, in.Username, in.Email)
+	user, account, err := s.lockAccountSlot(ctx, in)
 	if err != nil {
+		s.ipFailures.undo(in.ClientIP)
 		return LoginResult{}, err
 	}
-	account := "login:" + NormalizeEmail(in.Username+in.Email)
-	if found {
-		account = "user:" + user.ID.String()
-	}
-	if err := s.accountFailures.blocked(account); err != nil {
-		return LoginResult{}, err
-	}
-	if !s.checkPassword(in.Password, user, found) {
-		s.accountFailures.add(account)
-		s.ipFailures.add(in.ClientIP)
+	if !s.checkPassword(in.Password, user, account.found) {
 		return LoginResult{}, errInvalidCredentials
 	}
-	s.accountFailures.reset(account)
+	s.ipFailures.undo(in.ClientIP)
+	s.accountFailures.reset(account.key)
 	return s.openSession(ctx, user, in)
+}
+
+type loginAccount struct {
+	key   string
+	found bool
+}
+
+// lockAccountSlot finds the user and takes a failure slot of the account: the
+// user's id, or the login name when no user has it.
+func (s *Service) lockAccountSlot(ctx context.Context, in LoginInput) (User, loginAccount, error) {
+	user, found, err := userByLogin(ctx, s.db, in.Username, in.Email)
+	if err != nil {
+		return User{}, loginAccount{}, err
+	}
+	account := loginAccount{key: "login:" + NormalizeEmail(in.Username+in.Email), found: found}
+	if found {
+		account.key = "user:" + user.ID.String()
+	}
+	return user, account, s.accountFailures.allow(account.key)
 }
 
 // checkPassword always runs one argon2id verification, against the dummy

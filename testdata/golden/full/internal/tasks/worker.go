@@ -48,6 +48,9 @@ type Settings struct {
 	// half-open breaker busy with its trial does not make the worker spin.
 	// Default: PollInterval.
 	DeferMin time.Duration
+	// ClaimCooldown is how long a worker with fewer than ClaimBatch/2 free
+	// slots waits for more to free up before it claims. Default 2ms.
+	ClaimCooldown time.Duration
 	// CompleteBatch caps the outcomes written by one statement. Default 1000.
 	CompleteBatch int
 	// CompleteWait is how long the completer waits for more outcomes before it
@@ -65,6 +68,7 @@ func (s Settings) withDefaults() Settings {
 	s.Lease = positive(s.Lease, 30*time.Second)
 	s.HandlerTimeout = positive(s.HandlerTimeout, 5*time.Minute)
 	s.DeferMin = positive(s.DeferMin, s.PollInterval)
+	s.ClaimCooldown = positive(s.ClaimCooldown, 2*time.Millisecond)
 	s.CompleteBatch = positive(s.CompleteBatch, 1000)
 	s.CompleteWait = positive(s.CompleteWait, time.Millisecond)
 	return s
@@ -234,13 +238,17 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 
 // produce claims tasks whenever slots are free and the queue may hold due
 // tasks: after a notification, a poll tick, or a claim that filled every
-// slot it asked for.
+// slot it asked for. When only a few slots are free it waits up to
+// ClaimCooldown for more to free up, so that a busy worker makes a few big
+// claims rather than one per finished task.
 func (w *Worker) produce(ctx, runCtx context.Context) {
 	tick := time.NewTicker(w.s.PollInterval)
 	defer tick.Stop()
-	more := true
+	gather := time.NewTimer(time.Hour)
+	gather.Stop()
+	gathering, more := false, true
 	for {
-		if more {
+		if more && !gathering {
 			more = w.fill(ctx, runCtx)
 		}
 		select {
@@ -250,17 +258,33 @@ func (w *Worker) produce(ctx, runCtx context.Context) {
 			more = true
 		case <-tick.C:
 			more = true
+		case <-gather.C:
+			gathering = false
 		case <-w.slotFreed:
+			switch free := w.free(); {
+			case !more:
+			case free >= w.minClaim():
+				gathering = false
+				gather.Stop()
+			case !gathering:
+				gathering = true
+				gather.Reset(w.s.ClaimCooldown)
+			}
 		}
 	}
 }
 
-// fill claims until the slots are full or the queue has no due task, and
-// reports whether due tasks may remain.
+func (w *Worker) free() int { return w.s.Concurrency - int(w.running.Load()) }
+
+// minClaim is the claim size worth making without waiting for more slots.
+func (w *Worker) minClaim() int { return max(1, w.s.ClaimBatch/2) }
+
+// fill claims until the slots are (nearly) full or the queue has no due
+// task, and reports whether due tasks may remain.
 func (w *Worker) fill(ctx, runCtx context.Context) bool {
-	for ctx.Err() == nil {
-		free := w.s.Concurrency - int(w.running.Load())
-		if free <= 0 {
+	for first := true; ctx.Err() == nil; first = false {
+		free := w.free()
+		if free <= 0 || (!first && free < w.minClaim()) {
 			return true
 		}
 		n := min(free, w.s.ClaimBatch)

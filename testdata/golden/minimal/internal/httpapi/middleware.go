@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -58,7 +60,7 @@ func (s *Server) stamp(c *gin.Context) {
 	h := c.Writer.Header()
 	id := c.Request.Header.Get(headerRequestID)
 	if !validRequestID(id) {
-		id = uuid.NewString()
+		id = newRequestID()
 	}
 	h[headerRequestID] = []string{id}
 	for _, kv := range s.headers.security {
@@ -80,6 +82,18 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
+}
+
+// newRequestID returns a random (version 4) UUID. Its bits come from the
+// runtime's ChaCha8 generator, seeded by the OS: unique and unguessable enough
+// for tracing, and without a getrandom call per request as uuid.New makes.
+func newRequestID() string {
+	var u uuid.UUID
+	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return u.String()
 }
 
 // requestID is the id stamped on the current response.
@@ -104,11 +118,15 @@ func (s *Server) observe(c *gin.Context) {
 	if status >= http.StatusInternalServerError {
 		level = slog.LevelError
 	}
-	if !s.Logger.Enabled(c.Request.Context(), level) {
+	h := s.Logger.Handler()
+	ctx := context.Background()
+	if !h.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 8)
-	attrs = append(attrs,
+	// The record is built by hand: Logger.LogAttrs would also walk the stack
+	// for a source location this line does not show.
+	r := slog.NewRecord(start.Add(elapsed), level, "request", 0)
+	r.AddAttrs(
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", status),
@@ -116,12 +134,12 @@ func (s *Server) observe(c *gin.Context) {
 		slog.String("request_id", requestID(c)),
 	)
 	if uid, ok := c.Get(userIDKey); ok {
-		attrs = append(attrs, slog.Any("user_id", uid))
+		r.AddAttrs(slog.Any("user_id", uid))
 	}
 	if len(c.Errors) > 0 {
-		attrs = append(attrs, slog.String("error", c.Errors.String()))
+		r.AddAttrs(slog.String("error", c.Errors.String()))
 	}
-	s.Logger.LogAttrs(context.Background(), level, "request", attrs...)
+	_ = h.Handle(ctx, r)
 }
 
 // recover turns a panic into a logged 500 without detail.

@@ -3,11 +3,13 @@ package pgembed
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -95,26 +97,72 @@ func (a account) canTraverse(dir string) bool {
 }
 
 // persistentDir returns the data directory of a persistent cluster, creating it. As root it is
-// /var/tmp/pgembed-<hash of the absolute requested path>, so the unprivileged user can always reach
-// it, wherever the project lives.
+// /var/tmp/pgembed-data-<hash of the absolute requested path>, so the unprivileged user can always reach
+// it, wherever the project lives; the requested directory is still created, holding a LOCATION
+// file that names the real one, and serves as the anchor: once it is gone (the project deleted,
+// a test's temporary directory removed), the next Start removes the cluster too.
 func persistentDir(requested string, acct account) (string, error) {
 	abs, err := filepath.Abs(requested)
 	if err != nil {
 		return "", fmt.Errorf("pgembed: data dir: %w", err)
 	}
+	dir := abs
 	if acct.switchUser {
-		sum := sha256.Sum256([]byte(abs))
-		abs = filepath.Join("/var/tmp", "pgembed-"+hex.EncodeToString(sum[:6]))
+		removeOrphans(relocatedBase)
+		if dir, err = relocate(abs); err != nil {
+			return "", err
+		}
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("pgembed: data dir: %w", err)
 	}
-	if err := acct.own(abs); err != nil {
+	if err := acct.own(dir); err != nil {
 		return "", err
 	}
 	// initdb and postgres insist on a private data directory.
-	if err := os.Chmod(abs, 0o700); err != nil {
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", fmt.Errorf("pgembed: data dir: %w", err)
 	}
-	return abs, nil
+	return dir, nil
+}
+
+// relocatedBase holds the clusters of root's projects.
+const relocatedBase = "/var/tmp"
+
+// relocate returns where the cluster requested at abs lives when running as root, and records
+// the link both ways: abs/LOCATION names the cluster, <cluster>.origin names abs.
+func relocate(abs string) (string, error) {
+	sum := sha256.Sum256([]byte(abs))
+	dir := filepath.Join(relocatedBase, runDirPrefix+"data-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return "", fmt.Errorf("pgembed: data dir: %w", err)
+	}
+	note := "PostgreSQL refuses to run as root, so this cluster lives in " + dir + "\n" +
+		"(owned by an unprivileged user); deleting this directory deletes it at the next start.\n"
+	if err := os.WriteFile(filepath.Join(abs, "LOCATION"), []byte(note), 0o644); err != nil {
+		return "", fmt.Errorf("pgembed: data dir: %w", err)
+	}
+	if err := os.WriteFile(dir+".origin", []byte(abs), 0o644); err != nil {
+		return "", fmt.Errorf("pgembed: data dir: %w", err)
+	}
+	return dir, nil
+}
+
+// removeOrphans removes relocated clusters whose requested directory is gone and which no
+// process runs in.
+func removeOrphans(base string) {
+	origins, _ := filepath.Glob(filepath.Join(base, runDirPrefix+"data-*.origin"))
+	for _, origin := range origins {
+		b, err := os.ReadFile(origin)
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(string(b)); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		dir := strings.TrimSuffix(origin, ".origin")
+		if !anyProcessIn(dir) && os.RemoveAll(dir) == nil {
+			_ = os.Remove(origin)
+		}
+	}
 }

@@ -122,9 +122,9 @@ func TestPersistentClusterKeepsData(t *testing.T) {
 	requested := filepath.Join(t.TempDir(), ".data", "postgres")
 	ctx := context.Background()
 	s := start(t, Options{DataDir: requested, MaxConnections: 20})
-	t.Cleanup(func() { os.RemoveAll(s.DataDir) })
-	if os.Geteuid() == 0 && !strings.HasPrefix(s.DataDir, "/var/tmp/pgembed-") {
-		t.Errorf("as root DataDir = %s, want it under /var/tmp/pgembed-", s.DataDir)
+	t.Cleanup(func() { os.RemoveAll(s.DataDir); os.Remove(s.DataDir + ".origin") })
+	if os.Geteuid() == 0 && !strings.HasPrefix(s.DataDir, "/var/tmp/pgembed-data-") {
+		t.Errorf("as root DataDir = %s, want it under /var/tmp/pgembed-data-", s.DataDir)
 	}
 	if err := s.CreateDatabase(ctx, "app"); err != nil {
 		t.Fatal(err)
@@ -217,6 +217,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 
 // TestHelperOwner is the process TestServerDiesWithItsOwner kills.
 func TestHelperOwner(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("PGEMBED_HELPER_OWNER") != "1" {
 		return
 	}
@@ -358,5 +359,31 @@ func TestUnreachableTempDirIsExplained(t *testing.T) {
 	_, err := Start(context.Background(), Options{TempDir: private})
 	if err == nil || !strings.Contains(err.Error(), "not reachable") {
 		t.Fatalf("err = %v, want it to say the directory is not reachable", err)
+	}
+}
+
+func TestRelocatedClusterGoesWithItsAnchor(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("clusters are relocated only for root")
+	}
+	requested := filepath.Join(t.TempDir(), "project", ".data", "postgres")
+	s := start(t, Options{DataDir: requested})
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(requested, "LOCATION")); err != nil || !strings.Contains(string(b), s.DataDir) {
+		t.Errorf("LOCATION = %q (%v), want it to name %s", b, err, s.DataDir)
+	}
+	removeOrphans(relocatedBase)
+	if _, err := os.Stat(s.DataDir); err != nil {
+		t.Fatalf("cluster removed while its anchor exists: %v", err)
+	}
+	os.RemoveAll(filepath.Dir(filepath.Dir(requested)))
+	removeOrphans(relocatedBase)
+	for _, p := range []string{s.DataDir, s.DataDir + ".origin"} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left after its anchor went (stat: %v)", p, err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -54,40 +55,47 @@ func BenchmarkClone(b *testing.B) {
 }
 
 // BenchmarkSuite runs many short tests four at a time, each taking a database, writing and reading
-// a row, and dropping it, with and without clones prepared ahead; ns/op is wall time per test.
+// a row, waiting for body (what a test does besides the database: HTTP calls, ...), and dropping
+// the database, with and without clones prepared ahead; ns/op is wall time per test.
 func BenchmarkSuite(b *testing.B) {
 	a := setup(b)
-	for _, spares := range []int{0, 2, 4} {
-		b.Run(fmt.Sprintf("spares=%d", spares), func(b *testing.B) {
-			h := &harness{opened: true, admin: a, spares: spares}
-			ctx := context.Background()
-			if err := h.template(ctx, a, a.templateName(sample), sample); err != nil {
-				b.Fatal(err)
-			}
-			b.SetParallelism(2) // 2 × GOMAXPROCS goroutines
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					name, err := h.clone(ctx, a, sample)
-					if err == nil {
-						err = shortTest(ctx, a.dsnFor(name))
-					}
-					if err == nil {
-						err = a.drop(ctx, name)
-					}
-					if err != nil {
-						b.Error(err)
-						return
-					}
-				}
+	for _, body := range []time.Duration{0, 20 * time.Millisecond} {
+		for _, spares := range []int{0, 2, 4} {
+			b.Run(fmt.Sprintf("body=%v/spares=%d", body, spares), func(b *testing.B) {
+				runSuite(b, a, spares, body)
 			})
-			b.StopTimer()
-			h.refills.Wait()
-			h.dropSpares(ctx)
-		})
+		}
 	}
 }
 
-func shortTest(ctx context.Context, dsn string) error {
+func runSuite(b *testing.B, a *admin, spares int, body time.Duration) {
+	h := &harness{opened: true, admin: a, spares: spares}
+	ctx := context.Background()
+	if err := h.template(ctx, a, a.templateName(sample), sample); err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(2) // 2 × GOMAXPROCS goroutines
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			name, err := h.clone(ctx, a, sample)
+			if err == nil {
+				err = shortTest(ctx, a.dsnFor(name), body)
+			}
+			if err == nil {
+				err = a.drop(ctx, name)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	h.refills.Wait()
+	h.dropSpares(ctx)
+}
+
+func shortTest(ctx context.Context, dsn string, body time.Duration) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return err
@@ -98,5 +106,6 @@ func shortTest(ctx context.Context, dsn string) error {
 	if err == nil {
 		_, err = conn.Exec(ctx, "INSERT INTO notes (user_id, body) VALUES ($1, 'x')", id)
 	}
+	time.Sleep(body)
 	return err
 }

@@ -22,10 +22,12 @@
 // Running as root: PostgreSQL refuses to run as root, so initdb and postgres run as the user
 // "postgres" (else "nobody"). That user must reach the data directory, which a directory under
 // /root or inside a private temporary directory is not. So, as root, a persistent cluster does not
-// live in Options.DataDir itself but in /var/tmp/pgembed-<12 hex digits of SHA-256 of the absolute
+// live in Options.DataDir itself but in /var/tmp/pgembed-data-<12 hex digits of SHA-256 of the absolute
 // DataDir>, owned by that user; the same project therefore finds the same data on every run, and
-// [Server.DataDir] reports the directory actually used. Throw-away clusters live in a directory
-// owned by that user under TempDir.
+// [Server.DataDir] reports the directory actually used. Options.DataDir is still created, with a
+// LOCATION file naming the real directory; when it disappears (the project or a test's temporary
+// directory deleted), the next persistent Start as root removes the cluster. Throw-away clusters
+// live in a directory owned by that user under TempDir.
 package pgembed
 
 import (

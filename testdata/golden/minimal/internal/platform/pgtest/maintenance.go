@@ -62,7 +62,9 @@ func Status(ctx context.Context, adminDSN string) (StatusReport, error) {
 
 // Clean drops this project's clones that no one is connected to (kept from failed tests or left
 // by killed processes), unfinished builds no one is running, and every template but the newest.
-// Clones in use by running tests are left alone. It returns the names dropped.
+// It returns the names dropped. Clones with connections are left alone, but a running test
+// process also holds clones not connected yet (prepared ahead, or just created): run Clean when
+// no tests run.
 func Clean(ctx context.Context, adminDSN string) ([]string, error) {
 	a, err := openAdmin(ctx, adminDSN, projectPrefix())
 	if err != nil {

@@ -322,6 +322,7 @@ func TestRunSharesOneServerAndRemovesIt(t *testing.T) {
 
 // TestHelperRun is the command TestRunSharesOneServerAndRemovesIt runs.
 func TestHelperRun(t *testing.T) {
+	t.Parallel()
 	dsn := os.Getenv("TEST_DATABASE_URL")
 	if !slices.Contains(os.Args, "-test.run=^TestHelperRun$") || dsn == "" {
 		return
