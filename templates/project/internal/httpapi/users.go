@@ -97,9 +97,8 @@ func (s *Server) handleUpdateOwnProfile(c *gin.Context) {
 	if !bindBody(c, &in) {
 		return
 	}
-	upd := in.update()
-	upd.EmailVerified = nil
-	s.respondUser(c, http.StatusOK, "Profile updated")(s.Auth.UpdateOwnProfile(c.Request.Context(), principal(c), upd))
+	// email_verified is not the user's to set; the service ignores it here.
+	s.respondUser(c, http.StatusOK, "Profile updated")(s.Auth.UpdateOwnProfile(c.Request.Context(), principal(c), in.update()))
 }
 
 func (s *Server) handleChangePassword(c *gin.Context) {
