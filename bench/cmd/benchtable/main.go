@@ -48,23 +48,23 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	rows     []int
-	rounds   int
-	repo     string // root of the starter repository
-	bench    string // the bench module (working directory of `go test -c`)
-	work     string // scratch directory, removed at the end
-	log      io.Writer
-	httpDur  time.Duration
-	httpConn int
-	loader   string
-	parallel []int
-	suiteRnd int
-	queueN   int
+	rows      []int
+	rounds    int
+	repo      string // root of the starter repository
+	bench     string // the bench module (working directory of `go test -c`)
+	work      string // scratch directory, removed at the end
+	log       io.Writer
+	httpDur   time.Duration
+	httpConn  int
+	loader    string
+	parallel  []int
+	suiteRnd  int
+	queueN    int
 	queueRate int
-	queueDur time.Duration
+	queueDur  time.Duration
 	queueConc int
-	pgIters  int
-	keep     bool
+	pgIters   int
+	keep      bool
 }
 
 // row is one numbered row of the table.

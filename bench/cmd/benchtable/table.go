@@ -19,9 +19,9 @@ import (
 // cancels most of what else the machine is doing.
 type measurement struct {
 	row    int
-	what   string  // what is measured, e.g. "generate full (84 files): wall"
-	unit   string  // unit of ours and anchor
-	anchor string  // name of the anchor
+	what   string // what is measured, e.g. "generate full (84 files): wall"
+	unit   string // unit of ours and anchor
+	anchor string // name of the anchor
 	ours   []float64
 	theirs []float64
 	// target is the goal for the ratio ours/anchor ("≤ 0.5×"); empty: none.
