@@ -91,10 +91,10 @@ func series(results []benchResult, name, unit string) []float64 {
 
 // runBench runs a compiled test binary's benchmarks matching pattern,
 // count times, in the directory of its package.
-func runBench(ctx context.Context, o *options, bin, pkgDir, pattern string, count int, extra ...string) ([]benchResult, error) {
+func runBench(ctx context.Context, o *options, env []string, bin, pkgDir, pattern string, count int, extra ...string) ([]benchResult, error) {
 	args := append([]string{"-test.run", "^$", "-test.bench", pattern, "-test.count", strconv.Itoa(count)}, extra...)
 	fmt.Fprintf(o.log, "%s %s\n", filepath.Base(bin), strings.Join(args, " "))
-	out, err := command(ctx, o, filepath.Join(o.bench, pkgDir), os.Environ(), bin, args...)
+	out, err := command(ctx, o, filepath.Join(o.bench, pkgDir), env, bin, args...)
 	if err != nil {
 		return nil, err
 	}

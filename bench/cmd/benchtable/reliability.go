@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"fmt"
 )
 
@@ -11,7 +12,7 @@ func reliabilityRow(ctx context.Context, o *options) ([]measurement, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := runBench(ctx, o, bin, "reliability",
+	res, err := runBench(ctx, o, os.Environ(), bin, "reliability",
 		"^(BenchmarkBreakerClosedSuccess|BenchmarkBreakerClosedSuccessParallel|BenchmarkBreakerTwoStep|BenchmarkBreakerFailing|BenchmarkRetryImmediateSuccess)$",
 		o.rounds, "-test.benchmem", "-test.benchtime", "300ms")
 	if err != nil {
