@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"os"
 	"fmt"
+	"os"
 )
 
 // reliabilityRow is row 6: the ./reliability benchmarks, -test.count rounds.
