@@ -26,8 +26,8 @@ demo: ## generate a service into $(DEMO) and run it on its own embedded PostgreS
 	$(GO) run ./cmd/starter new demo -y --no-git --module example.com/demo --dir $(DEMO)
 	cd $(DEMO) && $(GO) run ./cmd/demo serve
 
-bench: ## the benchmark table of BENCHMARKS.md
-	cd bench && $(GO) run ./cmd/benchtable
+bench: ## the benchmark table of BENCHMARKS.md (BENCHFLAGS="-rows 1,2,6 -rounds 5" picks rows and rounds)
+	cd bench && $(GO) run ./cmd/benchtable $(BENCHFLAGS)
 
 pin: ## refresh the pinned go.mod/go.sum of every template variant
 	$(GO) run ./generator/internal/pin

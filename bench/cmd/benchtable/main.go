@@ -48,23 +48,24 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	rows      []int
-	rounds    int
-	repo      string // root of the starter repository
-	bench     string // the bench module (working directory of `go test -c`)
-	work      string // scratch directory, removed at the end
-	log       io.Writer
-	httpDur   time.Duration
-	httpConn  int
-	loader    string
-	parallel  []int
-	suiteRnd  int
-	queueN    int
-	queueRate int
-	queueDur  time.Duration
-	queueConc int
-	pgIters   int
-	keep      bool
+	rows          []int
+	rounds        int
+	repo          string // root of the starter repository
+	bench         string // the bench module (working directory of `go test -c`)
+	work          string // scratch directory, removed at the end
+	log           io.Writer
+	httpDur       time.Duration
+	httpConn      int
+	loader        string
+	parallel      []int
+	suiteRnd      int
+	queueN        int
+	queueRate     int
+	queueDur      time.Duration
+	queueConc     int
+	pgIters       int
+	riverCooldown time.Duration
+	keep          bool
 }
 
 // row is one numbered row of the table.
@@ -99,6 +100,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.queueRate, "queue-rate", 1000, "row 4: tasks/s inserted in the steady phase")
 	fs.DurationVar(&o.queueDur, "queue-duration", 3*time.Second, "row 4: length of the steady phase")
 	fs.IntVar(&o.queueConc, "queue-concurrency", 50, "row 4: tasks run at once by both queues")
+	fs.DurationVar(&o.riverCooldown, "queue-river-cooldown", 2*time.Millisecond,
+		"row 4: River FetchCooldown of the tuned anchor (ours claims after 2ms)")
 	fs.IntVar(&o.pgIters, "pg-iterations", 40, "row 2: databases made per approach and round")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory (generated projects, logs)")
 	if err := fs.Parse(args); err != nil {

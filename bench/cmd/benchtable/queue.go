@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,38 +21,51 @@ func queueRow(ctx context.Context, o *options) ([]measurement, error) {
 		return nil, err
 	}
 	setting := fmt.Sprintf("concurrency %d", o.queueConc)
-	drain := measurement{what: fmt.Sprintf("queue drain of %d no-op tasks, %s: throughput", o.queueN, setting),
-		unit: "tasks/s", anchor: "River", target: "≥ 1.0×", meets: atLeast(1)}
-	p50 := measurement{what: fmt.Sprintf("queue steady %d tasks/s for %s: enqueue-to-start p50", o.queueRate, o.queueDur),
-		unit: "ms", anchor: "River", target: "≤ 1.0×", meets: atMost(1)}
-	p99 := measurement{what: "queue steady: enqueue-to-start p99", unit: "ms", anchor: "River"}
-	rate := measurement{what: "queue steady: throughput reached", unit: "tasks/s", anchor: "River"}
+	tuned := fmt.Sprintf("River, FetchCooldown %s", o.riverCooldown)
+	var out []measurement
+	for _, anchor := range []string{"River (defaults)", tuned} {
+		out = append(out,
+			measurement{what: fmt.Sprintf("queue drain of %d no-op tasks, %s: throughput", o.queueN, setting),
+				unit: "tasks/s", anchor: anchor, target: "≥ 1.0×", meets: atLeast(1)},
+			measurement{what: fmt.Sprintf("queue steady %d tasks/s for %s: enqueue-to-start p50", o.queueRate, o.queueDur),
+				unit: "ms", anchor: anchor, target: "≤ 1.0×", meets: atMost(1)},
+			measurement{what: "queue steady: enqueue-to-start p99", unit: "ms", anchor: anchor},
+			measurement{what: "queue steady: throughput reached", unit: "tasks/s", anchor: anchor})
+	}
 	env := withoutVar(os.Environ(), "TEST_DATABASE_URL") // its own embedded server
+	args := []string{"-repo", o.repo, "-n", strconv.Itoa(o.queueN), "-concurrency", strconv.Itoa(o.queueConc),
+		"-rate", strconv.Itoa(o.queueRate), "-duration", o.queueDur.String()}
 	for round := range o.rounds {
 		fmt.Fprintf(o.log, "queue round %d/%d…\n", round+1, o.rounds)
-		out, err := command(ctx, o, o.bench, env, bin, "-repo", o.repo,
-			"-n", strconv.Itoa(o.queueN), "-concurrency", strconv.Itoa(o.queueConc),
-			"-rate", strconv.Itoa(o.queueRate), "-duration", o.queueDur.String())
+		both, err := queueRun(ctx, o, env, bin, args...)
 		if err != nil {
 			return nil, err
 		}
-		res, err := parseQueue(out)
+		river, err := queueRun(ctx, o, env, bin,
+			append(args, "-only", "river", "-river-fetch-cooldown", o.riverCooldown.String())...)
 		if err != nil {
 			return nil, err
 		}
-		ours, river := res["ours"], res["river"]
-		if ours == nil || river == nil {
-			return nil, fmt.Errorf("queue output lacks a system:\n%s", tail(out, 2000))
+		ours := both["ours"]
+		for i, anchor := range [][]float64{both["river"], river["river"]} {
+			if ours == nil || anchor == nil {
+				return nil, errors.New("queue output lacks a system")
+			}
+			for j, k := range []int{0, 2, 3, 1} { // drain, p50, p99, steady rate
+				m := &out[i*4+j]
+				m.ours, m.theirs = append(m.ours, ours[k]), append(m.theirs, anchor[k])
+			}
 		}
-		add := func(m *measurement, i int) {
-			m.ours, m.theirs = append(m.ours, ours[i]), append(m.theirs, river[i])
-		}
-		add(&drain, 0)
-		add(&rate, 1)
-		add(&p50, 2)
-		add(&p99, 3)
 	}
-	return []measurement{drain, p50, p99, rate}, nil
+	return out, nil
+}
+
+func queueRun(ctx context.Context, o *options, env []string, bin string, args ...string) (map[string][]float64, error) {
+	out, err := command(ctx, o, o.bench, env, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	return parseQueue(out)
 }
 
 // parseQueue reads the rows of the ./queue table:
