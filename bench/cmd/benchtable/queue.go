@@ -65,6 +65,11 @@ func queueRun(ctx context.Context, o *options, env []string, bin string, args ..
 	if err != nil {
 		return nil, err
 	}
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(line, "CPU") { // the worker process's own account
+			fmt.Fprintln(o.log, "  "+line)
+		}
+	}
 	return parseQueue(out)
 }
 
