@@ -15,7 +15,7 @@ import (
 )
 
 // genInner is how many projects one round generates (and copies); the round's
-// figure is their mean, so that one round is not a single 50 ms sample.
+// figure is their median, so that one round is not a single 50 ms sample.
 const genInner = 5
 
 // genRow is row 1: generator.Generate in-process, per variant, against a plain
@@ -84,21 +84,23 @@ func genRow(ctx context.Context, o *options) ([]measurement, error) {
 	return out, nil
 }
 
-// timeAlloc runs fn genInner times and returns the mean wall time and bytes
+// timeAlloc runs fn genInner times and returns the median wall time (a disk
+// stall of a shared machine moves it less than the mean) and the mean bytes
 // allocated per run.
 func timeAlloc(fn func() error) (time.Duration, uint64, error) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
+	times := make([]float64, 0, genInner)
 	for range genInner {
+		start := time.Now()
 		if err := fn(); err != nil {
 			return 0, 0, err
 		}
+		times = append(times, float64(time.Since(start)))
 	}
-	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
-	return elapsed / genInner, (after.TotalAlloc - before.TotalAlloc) / genInner, nil
+	return time.Duration(spreadOf(times).med), (after.TotalAlloc - before.TotalAlloc) / genInner, nil
 }
 
 // copyTree is the anchor: what `cp -r` of the inputs would do, through the
