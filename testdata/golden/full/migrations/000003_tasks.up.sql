@@ -48,8 +48,11 @@ CREATE INDEX tasks_claim_idx ON tasks (priority DESC, scheduled_at, id)
     WHERE status IN ('pending', 'retrying');
 -- The lease reaper: running rows by lease expiry.
 CREATE INDEX tasks_lease_idx ON tasks (lease_expires_at) WHERE status = 'running';
--- Lists: everyone's and one owner's, newest first.
-CREATE INDEX tasks_created_idx ON tasks (created_at DESC, id DESC);
+-- A user's list, newest first. Every index costs each claim and each
+-- completion an entry (the updates cannot be HOT: status is in the partial
+-- indexes' predicates), so there is deliberately none for the moderators'
+-- list of everyone's tasks: it sorts (top-N) instead; measured, the two list
+-- indexes together cost claims about a quarter of their speed.
 CREATE INDEX tasks_owner_idx ON tasks (created_by, created_at DESC, id DESC);
 -- The dead letter queue.
 CREATE INDEX tasks_failed_idx ON tasks (completed_at DESC, id DESC) WHERE status = 'failed';

@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -78,8 +77,7 @@ func RegisterBuiltins(r *Registry, b Builtins) {
 // decodePayload reads a task's payload strictly; a payload that does not fit
 // is a permanent failure: another attempt cannot fix it.
 func decodePayload(t *Task, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(t.Payload))
-	if err := dec.Decode(dst); err != nil {
+	if err := json.Unmarshal(t.Payload, dst); err != nil {
 		return retry.Permanent(fmt.Errorf("invalid payload for %s: %w", t.TaskType, err))
 	}
 	return nil

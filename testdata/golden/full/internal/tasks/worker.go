@@ -102,6 +102,7 @@ type Worker struct {
 
 	running   atomic.Int64
 	handlers  sync.WaitGroup
+	jobs      chan *Task
 	slotFreed chan struct{}
 	wake      chan struct{}
 	outcomes  chan outcome
@@ -134,6 +135,7 @@ func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, 
 		metrics:   metrics,
 		types:     reg.Types(),
 		breakers:  map[string]*breaker.Breaker{},
+		jobs:      make(chan *Task, s.Concurrency),
 		slotFreed: make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
 		outcomes:  make(chan outcome, 2*s.Concurrency),
@@ -191,9 +193,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	stopCompleter := make(chan struct{})
 	bg.Go(func() { w.completeLoop(bgCtx, stopCompleter) })
 
+	w.runners(runCtx)
 	w.log.Info("worker started", "types", w.types, "concurrency", w.s.Concurrency)
-	w.produce(ctx, runCtx)
+	w.produce(ctx)
 	w.state.Store(stateStopping)
+	close(w.jobs)
 	w.shutdown(cancelRun, stopCompleter)
 	stopBg()
 	bg.Wait()
@@ -241,7 +245,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 // slot it asked for. When only a few slots are free it waits up to
 // ClaimCooldown for more to free up, so that a busy worker makes a few big
 // claims rather than one per finished task.
-func (w *Worker) produce(ctx, runCtx context.Context) {
+func (w *Worker) produce(ctx context.Context) {
 	tick := time.NewTicker(w.s.PollInterval)
 	defer tick.Stop()
 	gather := time.NewTimer(time.Hour)
@@ -249,7 +253,7 @@ func (w *Worker) produce(ctx, runCtx context.Context) {
 	gathering, more := false, true
 	for {
 		if more && !gathering {
-			more = w.fill(ctx, runCtx)
+			more = w.fill(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -281,7 +285,7 @@ func (w *Worker) minClaim() int { return max(1, w.s.ClaimBatch/2) }
 
 // fill claims until the slots are (nearly) full or the queue has no due
 // task, and reports whether due tasks may remain.
-func (w *Worker) fill(ctx, runCtx context.Context) bool {
+func (w *Worker) fill(ctx context.Context) bool {
 	for first := true; ctx.Err() == nil; first = false {
 		free := w.free()
 		if free <= 0 || (!first && free < w.minClaim()) {
@@ -297,7 +301,7 @@ func (w *Worker) fill(ctx, runCtx context.Context) bool {
 		}
 		w.markOK()
 		for _, t := range claimed {
-			w.start(runCtx, t)
+			w.start(t)
 		}
 		if len(claimed) < n {
 			return false
@@ -306,21 +310,38 @@ func (w *Worker) fill(ctx, runCtx context.Context) bool {
 	return false
 }
 
-func (w *Worker) start(runCtx context.Context, t *Task) {
+// start hands a claimed task to an idle runner; there is always one, since
+// claims never exceed the free slots.
+func (w *Worker) start(t *Task) {
 	w.running.Add(1)
-	w.handlers.Go(func() {
-		o := w.execute(runCtx, t)
-		select {
-		case w.outcomes <- o:
-		case <-w.flushed:
-			// Shutdown is over: releaseAll has put the task back.
-		}
-		w.running.Add(-1)
-		select {
-		case w.slotFreed <- struct{}{}:
-		default:
-		}
-	})
+	w.jobs <- t
+}
+
+// runners start Concurrency goroutines that run tasks until jobs is closed.
+// Long-lived runners keep their grown stacks: a goroutine per task spent a
+// quarter of the worker's CPU growing fresh stacks.
+func (w *Worker) runners(runCtx context.Context) {
+	for range w.s.Concurrency {
+		w.handlers.Go(func() {
+			for t := range w.jobs {
+				w.runOne(runCtx, t)
+			}
+		})
+	}
+}
+
+func (w *Worker) runOne(runCtx context.Context, t *Task) {
+	o := w.execute(runCtx, t)
+	select {
+	case w.outcomes <- o:
+	case <-w.flushed:
+		// Shutdown is over: releaseAll has put the task back.
+	}
+	w.running.Add(-1)
+	select {
+	case w.slotFreed <- struct{}{}:
+	default:
+	}
 }
 
 // execute runs one attempt through the type's breaker and decides its outcome.

@@ -52,7 +52,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad config", map[string]string{"PORT": "abc"}, []string{"serve"}, 1, `config: PORT: must be 1–65535, got "abc"`},
 		{"health-check without database", map[string]string{}, []string{"health-check"}, 1, "DATABASE_URL is not set"},
 		{"test-db status without server", map[string]string{}, []string{"test-db", "status"}, 1, "TEST_DATABASE_URL is not set"},
-		{"test-db run without command", map[string]string{}, []string{"test-db", "run"}, 2, "requires at least 1 arg"},
+		{"test-db run without command", map[string]string{}, []string{"test-db", "run"}, 2, "requires a command"},
+		{"test-db run with only the separator", map[string]string{}, []string{"test-db", "run", "--"}, 2, "requires a command"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,6 +66,20 @@ func TestExitCodes(t *testing.T) {
 				t.Fatalf("error printed more than once: %q", r.stderr)
 			}
 		})
+	}
+}
+
+// test-db run hands the command its own flags, with or without "--", and
+// exits with the command's exit code.
+func TestTestDBRunPassesFlagsAndExitCode(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"test-db", "run", "--", "sh", "-c", "exit 3"},
+		{"test-db", "run", "sh", "-c", "exit 3"},
+	} {
+		if r := run(t, map[string]string{}, args...); r.code != 3 || r.stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q; want 3 and nothing printed", args, r.code, r.stderr)
+		}
 	}
 }
 

@@ -76,8 +76,18 @@ func newTestDBCmd(e *env) *cobra.Command {
 		&cobra.Command{
 			Use:   "run -- CMD [ARG...]",
 			Short: "Run a command (go test ./...) against one test PostgreSQL shared by all test binaries",
-			Args:  usage(cobra.MinimumNArgs(1)),
+			// CMD's own flags (go test -count=1) are not ours: everything after run is CMD.
+			DisableFlagParsing: true,
 			RunE: func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 && args[0] == "--" {
+					args = args[1:]
+				}
+				if len(args) == 0 {
+					return usageError{errors.New("test-db run: requires a command, e.g. test-db run -- go test ./...")}
+				}
+				if args[0] == "-h" || args[0] == "--help" {
+					return cmd.Help()
+				}
 				code, err := pgtest.Run(cmd.Context(), e.stdout, e.stderr, args[0], args[1:]...)
 				if err != nil {
 					return err

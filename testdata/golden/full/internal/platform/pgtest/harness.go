@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,18 +41,6 @@ type builder struct {
 	ready     atomic.Bool // built without error, readable without mu
 }
 
-// skipError marks the one case where tests skip instead of failing: no CI, no TEST_DATABASE_URL,
-// no binaries.
-type skipError struct{ err error }
-
-func (e skipError) Error() string { return e.err.Error() }
-func (e skipError) Unwrap() error { return e.err }
-
-func isSkip(err error) bool {
-	var s skipError
-	return errors.As(err, &s)
-}
-
 // open connects to TEST_DATABASE_URL or starts the embedded server, once.
 func (h *harness) open() (*admin, error) {
 	h.mu.Lock()
@@ -77,7 +64,7 @@ func (h *harness) connect(ctx context.Context) (*admin, error) {
 	}
 	srv, err := pgembed.Start(ctx, pgembed.Options{})
 	if err != nil {
-		return nil, noDatabase(err, isCI())
+		return nil, noDatabase(err)
 	}
 	a, err := openAdmin(ctx, srv.DSN("postgres"), projectPrefix())
 	if err != nil {
@@ -85,22 +72,6 @@ func (h *harness) connect(ctx context.Context) (*admin, error) {
 	}
 	h.server = srv
 	return a, nil
-}
-
-// noDatabase explains a failed start. Tests skip only outside CI, and only when PostgreSQL is not
-// installed: a server that is installed but does not start is a failure to look at.
-func noDatabase(err error, ci bool) error {
-	err = fmt.Errorf("pgtest: no database: %w; %s", err, howToProvide)
-	if errors.Is(err, pgembed.ErrNoBinaries) && !ci {
-		return skipError{err}
-	}
-	return err
-}
-
-// isCI follows the convention of CI services, which set CI=true.
-func isCI() bool {
-	v := strings.ToLower(os.Getenv("CI"))
-	return v != "" && v != "false" && v != "0"
 }
 
 // close releases the connections and stops the server this process started.
@@ -244,4 +215,10 @@ func (h *harness) builtTemplates() []string {
 		}
 	}
 	return names
+}
+
+// noDatabase explains a failed start. It is always a failure, never a skip: a suite that passes
+// by running nothing would hide the missing database.
+func noDatabase(err error) error {
+	return fmt.Errorf("pgtest: no database: %w; %s", err, howToProvide)
 }

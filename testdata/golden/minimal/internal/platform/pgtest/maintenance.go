@@ -103,23 +103,39 @@ func (a *admin) status(ctx context.Context) (StatusReport, error) {
 		return StatusReport{}, err
 	}
 	defer a.conns.put(conn)
+	// Sizes are read one by one afterwards: pg_database_size fails for a database that another
+	// process drops meanwhile, which must not fail the whole report.
 	rows, err := conn.Query(ctx, `
-		SELECT datname, datistemplate, pg_database_size(oid)
+		SELECT datname, datistemplate
 		FROM pg_database WHERE starts_with(datname, $1) ORDER BY oid DESC`, a.project)
 	if err != nil {
 		return StatusReport{}, err
 	}
-	var st StatusReport
+	type listed struct {
+		name       string
+		isTemplate bool
+	}
+	var dbs []listed
 	for rows.Next() {
-		var d Database
-		var isTemplate bool
-		if err := rows.Scan(&d.Name, &isTemplate, &d.Bytes); err != nil {
+		var l listed
+		if err := rows.Scan(&l.name, &l.isTemplate); err != nil {
 			return StatusReport{}, err
+		}
+		dbs = append(dbs, l)
+	}
+	if err := rows.Err(); err != nil {
+		return StatusReport{}, err
+	}
+	var st StatusReport
+	for _, l := range dbs {
+		d := Database{Name: l.name}
+		if err := conn.QueryRow(ctx, "SELECT pg_database_size($1)", d.Name).Scan(&d.Bytes); err != nil {
+			continue // dropped since the listing
 		}
 		set, clone := a.parseName(d.Name)
 		d.Set = set
 		switch {
-		case isTemplate:
+		case l.isTemplate:
 			st.Templates = append(st.Templates, d)
 		case clone:
 			st.Clones = append(st.Clones, d)
@@ -127,7 +143,7 @@ func (a *admin) status(ctx context.Context) (StatusReport, error) {
 			st.Building = append(st.Building, d)
 		}
 	}
-	return st, rows.Err()
+	return st, nil
 }
 
 // parseName splits "<project><set>[_<random>]" into the set and whether it is a clone.
