@@ -90,6 +90,7 @@ type machine struct {
 	goVersion string
 	pgVersion string
 	kernel    string
+	tree      string // commit of the tree measured, and whether it had local edits
 	load      string
 	took      time.Duration
 }
@@ -101,7 +102,22 @@ func describeMachine(ctx context.Context) machine {
 		goVersion: output(ctx, "go", "version"),
 		pgVersion: postgresVersion(ctx),
 		kernel:    output(ctx, "uname", "-sr"),
+		tree:      treeState(ctx),
 	}
+}
+
+// treeState names the commit measured; other people's uncommitted edits in a
+// shared working tree are measured too, so they are counted.
+func treeState(ctx context.Context) string {
+	commit := output(ctx, "git", "rev-parse", "--short", "HEAD")
+	if commit == "" {
+		return "not a git checkout"
+	}
+	dirty := output(ctx, "git", "status", "--porcelain", "--untracked-files=no")
+	if dirty == "" {
+		return "commit " + commit
+	}
+	return fmt.Sprintf("commit %s + %d modified files", commit, len(strings.Split(dirty, "\n")))
 }
 
 func cpuModel() string {
@@ -152,8 +168,8 @@ func output(ctx context.Context, name string, args ...string) string {
 // printTable writes the machine and the table as Markdown, ready to paste.
 func printTable(w io.Writer, o *options, m machine, ms []measurement) {
 	fmt.Fprintf(w, "machine: %d CPUs, %s; %s; %s; %s\n", m.cpus, m.model, m.goVersion, m.pgVersion, m.kernel)
-	fmt.Fprintf(w, "run: %s UTC, %d rounds, took %s, load average %s (1/5/15 min)\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04"), o.rounds, m.took, m.load)
+	fmt.Fprintf(w, "run: %s UTC, %s, %d rounds, took %s, load average %s (1/5/15 min)\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04"), m.tree, o.rounds, m.took, m.load)
 	fmt.Fprintln(w, "| row | measurement | ours | anchor | ours/anchor | target |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, x := range ms {
