@@ -36,6 +36,10 @@ type Options struct {
 // DefaultPort is the HTTP port used when none is given.
 const DefaultPort = 8080
 
+// DefaultFeatures is the feature list of `starter new` when none is given: the
+// whole service. "none" asks for the core alone.
+const DefaultFeatures = "auth,tasks"
+
 // KnownFeatures lists the optional features in their canonical order.
 var KnownFeatures = []string{"auth", "tasks"}
 
@@ -121,8 +125,12 @@ func ParsePort(s string) (int, error) {
 }
 
 // ParseFeatures splits a comma-separated list ("auth, tasks") and validates it.
-// The result is deduplicated and in canonical order; "" means no features.
+// The result is deduplicated and in canonical order; "" and "none" mean no
+// features.
 func ParseFeatures(list string) ([]string, error) {
+	if strings.TrimSpace(list) == "none" {
+		return nil, nil
+	}
 	var fs []string
 	for f := range strings.SplitSeq(list, ",") {
 		if f = strings.TrimSpace(f); f != "" {

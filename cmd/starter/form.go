@@ -28,14 +28,17 @@ func (e *env) ask(in *newInput) error {
 		}
 	}
 	e.defaults(in)
-	var features []string
+	features, err := generator.ParseFeatures(in.features) // preselects the defaults
+	if err != nil {
+		return err
+	}
 	if fields := e.missingFields(in, &features); len(fields) > 0 {
 		if err := e.runForm(huh.NewGroup(fields...)); err != nil {
 			return err
 		}
 	}
 	if !in.featuresGiven {
-		in.features = strings.Join(features, ",")
+		in.features, in.featuresGiven = strings.Join(features, ","), true
 	}
 	return e.confirm(*in)
 }

@@ -49,10 +49,10 @@ func TestFormMatchesFlags(t *testing.T) {
 	}{
 		{"defaults", nil, "demo\n\n0\n\n\ny\n", []string{"demo", "-y"}},
 		{"every value typed", nil,
-			"shop\ngithub.com/acme/shop\n1\n2\n0\nshop_db\n9000\ny\n",
-			[]string{"shop", "--module", "github.com/acme/shop", "--features", "auth,tasks", "--db-name", "shop_db", "--port", "9000"}},
+			"shop\ngithub.com/acme/shop\n2\n0\nshop_db\n9000\ny\n",
+			[]string{"shop", "--module", "github.com/acme/shop", "--features", "auth", "--db-name", "shop_db", "--port", "9000"}},
 		{"bad answers are asked again with the flags' rules", nil,
-			"My-App\nshop\nnot a module\ngithub.com/acme/shop\n2\n0\n1\n0\nBad-DB\nshop_db\n0\n70000\n9000\ny\n",
+			"My-App\nshop\nnot a module\ngithub.com/acme/shop\n1\n0\n1\n0\nBad-DB\nshop_db\n0\n70000\n9000\ny\n",
 			[]string{"shop", "--module", "github.com/acme/shop", "--features", "auth,tasks", "--db-name", "shop_db", "--port", "9000"}},
 		{"only the missing values are asked", []string{"api", "--features", "auth", "--port", "9100"},
 			"example.org/api\napi_db\ny\n",

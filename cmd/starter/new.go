@@ -46,7 +46,7 @@ and --no-input makes anything missing an error instead.`,
 	f := cmd.Flags()
 	f.String("module", "", "Go module `path` (default example.com/NAME, or <module_prefix>/NAME from the config)")
 	f.String("dir", "", "`directory` to create (default ./NAME)")
-	f.String("features", "", "optional parts, a comma-separated `list` of: auth, tasks (tasks requires auth)")
+	f.String("features", "", "optional parts, a comma-separated `list` of: auth, tasks (tasks requires auth), or none (default auth,tasks)")
 	f.String("db-name", "", "PostgreSQL database `name` (default NAME)")
 	f.String("port", "", "HTTP `port`, 1-65535 (default 8080)")
 	f.BoolP("yes", "y", false, "take the defaults for everything not given, without asking")
@@ -171,7 +171,7 @@ func (e *env) featureList() (string, bool, error) {
 }
 
 // defaults fills what was not given: module <module_prefix|example.com>/NAME,
-// db name NAME, port 8080, no features.
+// db name NAME, port 8080, every feature.
 func (e *env) defaults(in *newInput) {
 	if in.module == "" && in.name != "" {
 		prefix := strings.TrimSuffix(e.v.GetString("module_prefix"), "/")
@@ -185,6 +185,9 @@ func (e *env) defaults(in *newInput) {
 	}
 	if in.port == "" {
 		in.port = fmt.Sprint(generator.DefaultPort)
+	}
+	if !in.featuresGiven {
+		in.features = generator.DefaultFeatures
 	}
 }
 
