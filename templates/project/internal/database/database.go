@@ -5,15 +5,34 @@ package database
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Open returns a pool on url that has answered a ping. Settings the URL gives
 // (pool_max_conns, pool_max_conn_lifetime, …) win over these defaults.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pool, err := NewPool(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database: ping: %w", err)
+	}
+	return pool, nil
+}
+
+// NewPool returns a pool on url without connecting: its connections are made
+// when first needed, so a database that is down now is not an error yet.
+func NewPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database: parse url: %w", err)
@@ -23,13 +42,16 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: open: %w", err)
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("database: ping: %w", err)
-	}
 	return pool, nil
+}
+
+// IsUnavailable reports whether err says the database could not be reached
+// (refused, unreachable, timed out connecting), as opposed to a database that
+// answered with an error.
+func IsUnavailable(err error) bool {
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connect) || errors.As(err, &netErr)
 }
 
 func applyPoolDefaults(cfg *pgxpool.Config, url string) {

@@ -182,6 +182,30 @@ func TestReadyFailsWhenDatabaseGone(t *testing.T) {
 	}
 }
 
+// A database that is down at start-up does not stop the service: liveness is
+// 200 and readiness 503 at once, and when the database comes back the start-up
+// steps (here the migrations) finish by themselves and readiness turns 200.
+func TestStartsWithDatabaseDownAndRecovers(t *testing.T) {
+	t.Parallel()
+	app := newApp(t, apptest.WithDatabaseDownAtStart(),
+		apptest.WithConfig(func(c *config.Config) { c.AutoMigrate = true }))
+	if r := app.Get("/api/v1/health/live"); r.Status != http.StatusOK {
+		t.Fatalf("live: %d %s", r.Status, r.Body)
+	}
+	wantError(t, app.Get("/api/v1/health/ready"), http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE")
+	app.Proxy.Restore()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(app.Logs(), "start-up steps done") {
+		if time.Now().After(deadline) {
+			t.Fatalf("start-up steps not done 30s after the database came back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := app.Get("/api/v1/health/ready"); r.Status != http.StatusOK {
+		t.Fatalf("ready after recovery: %d %s", r.Status, r.Body)
+	}
+}
+
 func TestLiveAnswersWhileDatabaseHangs(t *testing.T) {
 	t.Parallel()
 	app := newApp(t, apptest.WithDBProxy())

@@ -46,6 +46,8 @@ type settings struct {
 	configure []func(*config.Config)
 	routes    func(*gin.RouterGroup)
 	proxy     bool
+	// downAtStart cuts the proxy before the service starts.
+	downAtStart bool
 }
 
 // WithConfig changes the configuration before the service starts.
@@ -64,6 +66,12 @@ func WithDBProxy() Option {
 	return func(s *settings) { s.proxy = true }
 }
 
+// WithDatabaseDownAtStart starts the service while its database is cut off
+// (behind a DBProxy); TestApp.Proxy.Restore brings the database back.
+func WithDatabaseDownAtStart() Option {
+	return func(s *settings) { s.proxy, s.downAtStart = true, true }
+}
+
 // New starts the service for t. Everything stops in t.Cleanup: the server
 // first, then the pool, then (registered first, so run last) the database.
 func New(t testing.TB, opts ...Option) *TestApp {
@@ -80,6 +88,9 @@ func New(t testing.TB, opts ...Option) *TestApp {
 	if s.proxy {
 		ta.Proxy = newDBProxy(t, ta.DSN)
 		ta.DSN = ta.Proxy.DSN()
+		if s.downAtStart {
+			ta.Proxy.Cut()
+		}
 	}
 	cfg := testConfig(ta.DSN)
 	for _, fn := range s.configure {

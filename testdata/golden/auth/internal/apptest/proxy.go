@@ -61,6 +61,13 @@ func (p *DBProxy) Cut() {
 	}
 }
 
+// Restore undoes Cut: new connections reach the database again.
+func (p *DBProxy) Restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = false
+}
+
 // Close stops the proxy and releases everything it holds.
 func (p *DBProxy) Close() {
 	p.mu.Lock()

@@ -37,6 +37,10 @@ type App struct {
 	background []func(ctx context.Context) error
 	// closers release what New acquired, last first.
 	closers []func()
+	// startup holds the start-up steps that need the database (migrations,
+	// the initial admin) when it was unreachable in New; Serve retries them
+	// in the background and starts the background jobs once they succeed.
+	startup func(ctx context.Context) error
 }
 
 // Option adjusts New.
@@ -52,7 +56,9 @@ func WithRoutes(fn func(api *gin.RouterGroup)) Option {
 }
 
 // New builds the service on cfg.DatabaseURL. With cfg.AutoMigrate it first
-// applies pending migrations.
+// applies pending migrations. A database that cannot be reached is not fatal:
+// the service starts, readiness answers 503, and Serve retries the start-up
+// steps until the database answers. Any other start-up error is.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...Option) (_ *App, err error) {
 	var o options
 	for _, opt := range opts {
@@ -68,12 +74,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	if err != nil {
 		return nil, err
 	}
-	if cfg.AutoMigrate {
-		if err := migrator.Up(ctx, cfg.DatabaseURL); err != nil {
-			return nil, err
-		}
-	}
-	if a.pool, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
+	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.pool.Close)
@@ -105,9 +106,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	if deps.Auth, err = auth.NewService(a.pool, cfg.AuthSettings(), logger); err != nil {
 		return nil, err
 	}
-	if _, err := deps.Auth.EnsureInitialAdmin(ctx, cfg.InitialAdminAccount()); err != nil {
-		return nil, err
-	}
 	a.background = append(a.background, func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil })
 	deps.Tasks = tasks.NewStore(a.pool)
 	if cfg.Tasks.Worker {
@@ -117,6 +115,25 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 		}
 		checks.Register("worker", health.Detailed, svc.Worker.Check)
 		a.background = append(a.background, svc.Worker.Run)
+	}
+	startup := func(ctx context.Context) error {
+		if cfg.AutoMigrate {
+			if err := migrator.Up(ctx, cfg.DatabaseURL); err != nil {
+				return err
+			}
+		}
+		if _, err := deps.Auth.EnsureInitialAdmin(ctx, cfg.InitialAdminAccount()); err != nil {
+			return err
+		}
+		return nil
+	}
+	if err := startup(ctx); err != nil {
+		if !database.IsUnavailable(err) {
+			return nil, err
+		}
+		logger.Warn("database unavailable at start-up: serving, and retrying the start-up steps in the background",
+			slog.Any("error", err))
+		a.startup = startup
 	}
 	srv, err := httpapi.New(deps)
 	if err != nil {
@@ -157,13 +174,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
 	var wg sync.WaitGroup
-	for _, run := range a.background {
-		wg.Go(func() {
-			if err := run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
-				a.logger.Error("background job stopped", slog.Any("error", err))
-			}
-		})
-	}
+	wg.Go(func() {
+		if !a.awaitStartup(bgCtx) {
+			return
+		}
+		for _, run := range a.background {
+			wg.Go(func() {
+				if err := run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+					a.logger.Error("background job stopped", slog.Any("error", err))
+				}
+			})
+		}
+	})
 	served := make(chan error, 1)
 	go func() { served <- a.http.Serve(ln) }()
 
@@ -186,6 +208,33 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return errors.Join(err, shutErr)
+}
+
+// awaitStartup retries the start-up steps New could not finish, with a
+// growing pause (at most 5 s), until they succeed, fail for another reason than
+// an unreachable database, or ctx ends. It reports whether they succeeded.
+func (a *App) awaitStartup(ctx context.Context) bool {
+	if a.startup == nil {
+		return true
+	}
+	pause := 250 * time.Millisecond
+	for {
+		err := a.startup(ctx)
+		switch {
+		case err == nil:
+			a.logger.Info("database available: start-up steps done")
+			return true
+		case !database.IsUnavailable(err):
+			a.logger.Error("start-up steps failed; the service stays not ready", slog.Any("error", err))
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
 }
 
 // Close releases the pool and whatever else New acquired.
