@@ -243,6 +243,9 @@ func (e *env) write(ctx context.Context, req newRequest) error {
 	if err != nil {
 		return err
 	}
+	if err := plan.CheckTarget(req.dir); err != nil {
+		return err
+	}
 	if req.dryRun {
 		if err := plan.WriteTree(e.stdout, filepath.ToSlash(filepath.Clean(req.dir))); err != nil {
 			return err
