@@ -83,7 +83,7 @@ func (e *env) newRequest(args []string) (newRequest, error) {
 	case noInput && !yes:
 		return newRequest{}, usageError{fmt.Errorf("missing %s (--no-input): give them as flags, or add -y to take the defaults", strings.Join(in.missing, ", "))}
 	case in.name == "" && (yes || noInput || !e.interactive):
-		return newRequest{}, usageError{errors.New("missing NAME: starter new NAME (no terminal to ask for it)")}
+		return newRequest{}, usageError{fmt.Errorf("missing NAME: starter new NAME (%s)", noPromptReason(yes, noInput))}
 	case !yes && e.interactive:
 		if err := e.ask(&in); errors.Is(err, huh.ErrUserAborted) {
 			return newRequest{}, nothingWritten
@@ -92,6 +92,17 @@ func (e *env) newRequest(args []string) (newRequest, error) {
 		}
 	}
 	return e.resolve(in)
+}
+
+// noPromptReason says why a value without a default was not asked for.
+func noPromptReason(yes, noInput bool) string {
+	switch {
+	case noInput:
+		return "--no-input, and NAME has no default"
+	case yes:
+		return "-y, and NAME has no default"
+	}
+	return "no terminal to ask for it"
 }
 
 // newInput holds the values of `starter new` as text, the missing ones empty.
