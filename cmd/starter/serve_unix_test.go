@@ -102,13 +102,3 @@ func exitCodeOf(t *testing.T, err error) int {
 	}
 	return 0
 }
-
-func writeTestFile(t *testing.T, name, data string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
