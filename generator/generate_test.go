@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -398,6 +399,41 @@ func TestRefusesNonEmptyTarget(t *testing.T) {
 		t.Errorf("main.go = %q", got)
 	}
 	assertNoStaging(t, b.dir)
+}
+
+// TestForceRefusesClashes: with --force, a user's file standing where the
+// project needs a directory (or a directory where it writes a file) is
+// refused before anything moves, so the target is left exactly as it was.
+func TestForceRefusesClashes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		mine string // a file of the user's, written as "mine"
+		rule string
+	}{
+		{"file for a top directory", "cmd", "cmd is a file where the project needs a directory"},
+		{"file for a nested directory", "cmd/demo", "demo is a file where the project needs a directory"},
+		{"directory for a file", "go.mod/notes.txt", "go.mod is a directory where the project writes a file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			b.opts.Force = true
+			dst := filepath.Join(b.dir, "demo")
+			writeFile(t, filepath.Join(dst, "Makefile"), "mine")
+			writeFile(t, filepath.Join(dst, filepath.FromSlash(tt.mine)), "mine")
+			before := readTree(t, dst)
+			err := Generate(context.Background(), b.src, b.opts, dst)
+			if !IsInputError(err) || !strings.Contains(err.Error(), filepath.FromSlash(tt.rule)) {
+				t.Fatalf("err = %v, want an input error saying %q", err, tt.rule)
+			}
+			if after := readTree(t, dst); !maps.Equal(before, after) {
+				t.Errorf("target changed:\nbefore %v\nafter  %v", before, after)
+			}
+			assertNoStaging(t, b.dir)
+		})
+	}
 }
 
 func TestTargetIsFile(t *testing.T) {

@@ -19,7 +19,8 @@ type Options struct {
 	Name string
 	// Module is the Go module path of the generated project.
 	Module string
-	// DBName is the default PostgreSQL database name. Default: Name.
+	// DBName is the default PostgreSQL database name. Default:
+	// DefaultDBName(Name), that is Name, or Name_db when Name is a reserved word.
 	DBName string
 	// Port is the default HTTP port. Default: 8080.
 	Port int
@@ -107,6 +108,17 @@ func ValidateDBName(name string) error {
 	return nil
 }
 
+// DefaultDBName is the database name of a project that was given none: its
+// name, which is always a valid identifier except when PostgreSQL reserves it
+// (full, user, order…); those get the suffix _db (full_db), so that every
+// valid project name has a default that works. "" stays "".
+func DefaultDBName(name string) string {
+	if name == "" || ValidateDBName(name) == nil {
+		return name
+	}
+	return name + "_db"
+}
+
 // ValidatePort checks an HTTP port number.
 func ValidatePort(port int) error {
 	if port < 1 || port > 65535 {
@@ -185,7 +197,7 @@ func withFeature(features []string, add string) []string {
 // problem found, as an *InputError.
 func (o Options) Normalize() (Options, error) {
 	if o.DBName == "" {
-		o.DBName = o.Name
+		o.DBName = DefaultDBName(o.Name)
 	}
 	if o.Port == 0 {
 		o.Port = DefaultPort

@@ -122,9 +122,48 @@ func TestNormalizeDefaults(t *testing.T) {
 	if o.DBName != "demo" || o.Port != DefaultPort || o.StarterVersion != "dev" || strings.Join(o.Features, ",") != "auth,tasks" {
 		t.Errorf("Normalize = %+v", o)
 	}
-	// The default db name comes from the name, so a reserved name fails as a db name.
-	_, err = Options{Name: "user", Module: "example.com/user"}.Normalize()
+	// The default db name comes from the name; a reserved one gets a suffix.
+	o, err = Options{Name: "full", Module: "example.com/full"}.Normalize()
+	if err != nil || o.DBName != "full_db" {
+		t.Errorf("Normalize(full) = %q, %v; want database full_db", o.DBName, err)
+	}
+	// A db name that is given is taken as it is, and checked.
+	_, err = Options{Name: "demo", Module: "example.com/demo", DBName: "user"}.Normalize()
 	checkRule(t, "db name", "user", err, "reserved word")
+}
+
+// TestDefaultDBName: every valid project name has a valid default database
+// name, its own unless PostgreSQL reserves it.
+func TestDefaultDBName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, want string }{
+		{"demo", "demo"},
+		{"my_app2", "my_app2"},
+		{"full", "full_db"},
+		{"user", "user_db"},
+		{"order", "order_db"},
+		{"table", "table_db"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got := DefaultDBName(tt.name)
+		if got != tt.want {
+			t.Errorf("DefaultDBName(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+		if got != "" {
+			if err := ValidateDBName(got); err != nil {
+				t.Errorf("DefaultDBName(%q) = %q: %v", tt.name, got, err)
+			}
+		}
+	}
+	for _, word := range pgReserved {
+		if ValidateName(word) != nil {
+			continue // not a project name either (a Go keyword)
+		}
+		if err := ValidateDBName(DefaultDBName(word)); err != nil {
+			t.Errorf("project %q: default database: %v", word, err)
+		}
+	}
 }
 
 // checkRule asserts that err is nil when rule is "", and otherwise a one-line

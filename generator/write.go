@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"syscall"
 )
@@ -89,13 +90,54 @@ func isEmptyDir(dir string) (bool, error) {
 	return false, err
 }
 
+// CheckTarget is the package's CheckTarget, plus, for a directory that
+// exists, a check that none of the user's files stands where the plan needs a
+// directory or a directory where it writes a file: with Options.Force that
+// would otherwise fail halfway through moving the files into place.
+func (p *Plan) CheckTarget(dst string) error {
+	if err := CheckTarget(dst, p.Options.Force); err != nil {
+		return err
+	}
+	if _, err := os.Stat(dst); notExist(err) {
+		return nil
+	}
+	dirs := map[string]bool{".": true} // checked: absent or a directory
+	for _, f := range p.Files {
+		if err := checkDirs(dst, path.Dir(f.Path), dirs); err != nil {
+			return err
+		}
+		name := filepath.Join(dst, filepath.FromSlash(f.Path))
+		if fi, err := os.Lstat(name); err == nil && fi.IsDir() {
+			return &InputError{"directory", dst, name + " is a directory where the project writes a file"}
+		}
+	}
+	return nil
+}
+
+// checkDirs checks that dir (slash-separated, under dst) and its parents are
+// directories or absent; seen caches the answers across files.
+func checkDirs(dst, dir string, seen map[string]bool) error {
+	if seen[dir] {
+		return nil
+	}
+	if err := checkDirs(dst, path.Dir(dir), seen); err != nil {
+		return err
+	}
+	name := filepath.Join(dst, filepath.FromSlash(dir))
+	if fi, err := os.Stat(name); err == nil && !fi.IsDir() {
+		return &InputError{"directory", dst, name + " is a file where the project needs a directory"}
+	}
+	seen[dir] = true
+	return nil
+}
+
 // Write puts the plan's files into dst through a staging directory next to it
 // (.NAME.tmp-*), renamed into place at the end. Into an existing dst (empty,
 // or any with Options.Force) the staged files are moved one by one,
 // replacing files of the same name. On error or cancellation the staging
 // directory is removed.
 func (p *Plan) Write(ctx context.Context, dst string) (err error) {
-	if err := CheckTarget(dst, p.Options.Force); err != nil {
+	if err := p.CheckTarget(dst); err != nil {
 		return err
 	}
 	dst, err = filepath.Abs(dst)

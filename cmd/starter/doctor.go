@@ -27,7 +27,8 @@ func newDoctorCmd(e *env) *cobra.Command {
 		Short: "Check that Go, PostgreSQL and git are ready for generated projects",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			checks := []check{checkGo(cmd.Context()), e.checkPostgres(cmd.Context()), checkGit(cmd.Context())}
+			ctx, host := cmd.Context(), hostPlatform()
+			checks := []check{checkGo(ctx), e.checkPostgres(ctx, host), checkGit(ctx, host)}
 			return report(cmd, checks)
 		},
 	}
@@ -60,18 +61,18 @@ func checkGo(ctx context.Context) check {
 	return check{name: "go", ok: true, detail: out}
 }
 
-func checkGit(ctx context.Context) check {
+func checkGit(ctx context.Context, host platform) check {
 	out, err := commandOutput(ctx, "git", "--version")
 	if err != nil {
 		return check{name: "git", optional: true,
-			detail: "not found: install it (sudo apt-get install git) or use starter new --no-git"}
+			detail: "not found: install it (" + host.installGit() + ") or use starter new --no-git"}
 	}
 	return check{name: "git", ok: true, detail: out}
 }
 
 // checkPostgres accepts a reachable DATABASE_URL, else the server binaries the
 // generated projects start themselves (initdb, pg_ctl, postgres).
-func (e *env) checkPostgres(ctx context.Context) check {
+func (e *env) checkPostgres(ctx context.Context, host platform) check {
 	if dsn := e.getenv("DATABASE_URL"); dsn != "" {
 		addr, err := dsnAddr(dsn)
 		if err == nil {
@@ -85,31 +86,27 @@ func (e *env) checkPostgres(ctx context.Context) check {
 	var missing []string
 	dir := ""
 	for _, bin := range []string{"initdb", "pg_ctl", "postgres"} {
-		path, err := findPGBinary(bin)
-		if err != nil {
+		path, ok := host.findPostgresBinary(bin)
+		if !ok {
 			missing = append(missing, bin)
 			continue
 		}
 		dir = filepath.Dir(path)
 	}
 	if len(missing) > 0 {
-		return check{name: "postgresql", detail: fmt.Sprintf("%s not found on PATH or under /usr/lib/postgresql/*/bin: "+
-			"install PostgreSQL (sudo apt-get install postgresql) or set DATABASE_URL", strings.Join(missing, ", "))}
+		return check{name: "postgresql", detail: fmt.Sprintf("%s not found on PATH%s: install PostgreSQL (%s) or set DATABASE_URL",
+			strings.Join(missing, ", "), orUnder(host.postgresDirs()), host.installPostgres())}
 	}
 	out, _ := commandOutput(ctx, filepath.Join(dir, "postgres"), "--version")
 	return check{name: "postgresql", ok: true, detail: strings.TrimSpace(out + " in " + dir)}
 }
 
-// findPGBinary looks on PATH, then where Debian installs PostgreSQL.
-func findPGBinary(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
+// orUnder completes "not found on PATH" with the other places looked in.
+func orUnder(dirs []string) string {
+	if len(dirs) == 0 {
+		return ""
 	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-	if len(matches) == 0 {
-		return "", exec.ErrNotFound
-	}
-	return matches[len(matches)-1], nil
+	return " or under " + strings.Join(dirs, ", ")
 }
 
 // dsnAddr is host:port of a postgres:// URL (localhost:5432 by default).

@@ -107,7 +107,7 @@ func TestBadFlagFailsBeforeAsking(t *testing.T) {
 	t.Parallel()
 	e, _, prompts := testEnv(strings.NewReader("demo\n"), true, nil)
 	err := e.execute(context.Background(), []string{"new", "--dry-run", "--port", "http"})
-	if err == nil || err.Error() != `invalid port "http": must be an integer between 1 and 65535` {
+	if err == nil || err.Error() != `invalid port "http" (--port): must be an integer between 1 and 65535` {
 		t.Fatalf("err = %v", err)
 	}
 	if prompts.Len() != 0 {

@@ -38,7 +38,7 @@ and --no-input makes anything missing an error instead.`,
 			}
 			req, err := e.newRequest(args)
 			if err != nil {
-				return err
+				return namingFlag(err)
 			}
 			return e.generate(cmd.Context(), req)
 		},
@@ -47,7 +47,7 @@ and --no-input makes anything missing an error instead.`,
 	f.String("module", "", "Go module `path` (default example.com/NAME, or <module_prefix>/NAME from the config)")
 	f.String("dir", "", "`directory` to create (default ./NAME)")
 	f.String("features", "", "optional parts, a comma-separated `list` of: auth, tasks (tasks requires auth), or none (default auth,tasks)")
-	f.String("db-name", "", "PostgreSQL database `name` (default NAME)")
+	f.String("db-name", "", "PostgreSQL database `name` (default NAME, or NAME_db when PostgreSQL reserves NAME)")
 	f.String("port", "", "HTTP `port`, 1-65535 (default 8080)")
 	f.BoolP("yes", "y", false, "take the defaults for everything not given, without asking")
 	f.Bool("no-input", false, "never prompt: fail listing the values that were not given")
@@ -56,6 +56,50 @@ and --no-input makes anything missing an error instead.`,
 	f.Bool("no-git", false, "do not create a git repository")
 	f.Bool("force", false, "write into DIR even if it is not empty")
 	return cmd
+}
+
+// flagError is a bad value of `starter new` that names its flag: the value
+// may have come from the flag, from STARTER_<FLAG> or from the config file,
+// and the flag is the name the help text documents for all three.
+type flagError struct {
+	flag string
+	*generator.InputError
+}
+
+func (f flagError) Error() string {
+	return fmt.Sprintf("invalid %s %q (%s): %s", f.Field, f.Value, f.flag, f.Rule)
+}
+
+func (f flagError) Unwrap() error { return f.InputError }
+
+// namingFlag names the flag in an input error about a flag's value, unless
+// the rule already names it.
+func namingFlag(err error) error {
+	var ie *generator.InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	flag := flagOf(ie.Field)
+	if flag == "" || strings.Contains(ie.Rule, flag) {
+		return err
+	}
+	return flagError{flag, ie}
+}
+
+// flagOf is the flag of a generator.InputError field ("" for the name and
+// the directory, which may come from the NAME argument).
+func flagOf(field string) string {
+	switch field {
+	case "module":
+		return "--module"
+	case "feature", "features":
+		return "--features"
+	case "db name":
+		return "--db-name"
+	case "port":
+		return "--port"
+	}
+	return ""
 }
 
 // newRequest is a fully resolved `starter new`.
@@ -83,7 +127,7 @@ func (e *env) newRequest(args []string) (newRequest, error) {
 	case noInput && !yes:
 		return newRequest{}, usageError{fmt.Errorf("missing %s (--no-input): give them as flags, or add -y to take the defaults", strings.Join(in.missing, ", "))}
 	case in.name == "" && (yes || noInput || !e.interactive):
-		return newRequest{}, usageError{errors.New("missing NAME: starter new NAME (no terminal to ask for it)")}
+		return newRequest{}, usageError{fmt.Errorf("missing NAME: starter new NAME (%s)", noPromptReason(yes, noInput))}
 	case !yes && e.interactive:
 		if err := e.ask(&in); errors.Is(err, huh.ErrUserAborted) {
 			return newRequest{}, nothingWritten
@@ -92,6 +136,17 @@ func (e *env) newRequest(args []string) (newRequest, error) {
 		}
 	}
 	return e.resolve(in)
+}
+
+// noPromptReason says why a value without a default was not asked for.
+func noPromptReason(yes, noInput bool) string {
+	switch {
+	case noInput:
+		return "--no-input, and NAME has no default"
+	case yes:
+		return "-y, and NAME has no default"
+	}
+	return "no terminal to ask for it"
 }
 
 // newInput holds the values of `starter new` as text, the missing ones empty.
@@ -171,7 +226,7 @@ func (e *env) featureList() (string, bool, error) {
 }
 
 // defaults fills what was not given: module <module_prefix|example.com>/NAME,
-// db name NAME, port 8080, every feature.
+// db name NAME (NAME_db for a reserved word), port 8080, every feature.
 func (e *env) defaults(in *newInput) {
 	if in.module == "" && in.name != "" {
 		prefix := strings.TrimSuffix(e.v.GetString("module_prefix"), "/")
@@ -181,7 +236,7 @@ func (e *env) defaults(in *newInput) {
 		in.module = prefix + "/" + in.name
 	}
 	if in.dbName == "" {
-		in.dbName = in.name
+		in.dbName = generator.DefaultDBName(in.name)
 	}
 	if in.port == "" {
 		in.port = fmt.Sprint(generator.DefaultPort)
@@ -241,6 +296,9 @@ func (e *env) write(ctx context.Context, req newRequest) error {
 	}
 	plan, err := generator.NewPlan(ctx, e.src, req.opts)
 	if err != nil {
+		return err
+	}
+	if err := plan.CheckTarget(req.dir); err != nil {
 		return err
 	}
 	if req.dryRun {

@@ -57,8 +57,9 @@ func (e *env) findProject() (project, error) {
 
 // runProject builds ./cmd/NAME of the project into a temporary directory and
 // runs it at the project root with our stdio attached, so its exit code
-// becomes ours (go run would turn every failure into 1). On cancellation the
-// child gets an interrupt and some seconds to shut down gracefully.
+// becomes ours (go run would turn every failure into 1). On cancellation
+// (Ctrl-C) the child gets an interrupt, not a kill, and 15 seconds to shut
+// down gracefully; the exit code it then chooses is still ours.
 func (e *env) runProject(ctx context.Context, args []string) error {
 	p, err := e.findProject()
 	if err != nil {
@@ -75,7 +76,9 @@ func (e *env) runProject(ctx context.Context, args []string) error {
 	}
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/"+p.Name)
 	build.Dir, build.Stdout, build.Stderr = p.Root, e.stderr, e.stderr
-	if err := build.Run(); err != nil {
+	if err := build.Run(); ctx.Err() != nil {
+		return ctx.Err()
+	} else if err != nil {
 		return fmt.Errorf("go build ./cmd/%s: %w", p.Name, err)
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -84,14 +87,25 @@ func (e *env) runProject(ctx context.Context, args []string) error {
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
 	err = cmd.Run()
-	var xe *exec.ExitError
+	return projectResult(ctx, p.Name+" "+strings.Join(args, " "), cmd.ProcessState, err)
+}
+
+// projectResult is what starter reports for a project command that ended
+// with state (nil if it never started) and err from Wait. A command that
+// exited on its own gives its exit code, also after our interrupt: a project
+// that shuts down gracefully on Ctrl-C decides its own status. Only one that
+// did not exit (killed after WaitDelay, or by a signal) while we were
+// cancelled is reported as cancelled.
+func projectResult(ctx context.Context, what string, state *os.ProcessState, err error) error {
 	switch {
+	case state != nil && state.Exited() && state.ExitCode() != 0:
+		return exitError{state.ExitCode()}
+	case state != nil && state.Exited() && ctx.Err() != nil:
+		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case errors.As(err, &xe) && xe.ExitCode() > 0:
-		return exitError{xe.ExitCode()}
 	case err != nil:
-		return fmt.Errorf("%s %s: %w", p.Name, strings.Join(args, " "), err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 // TestScript runs the CLI scripts of testdata/script (cue's cmd/cue/cmd/script_test.go
 // is the model). Extra commands: `status N prog args…` runs prog and requires
 // exit code N; `tree DIR` prints every path under DIR, sorted, dot-files included.
-// Extra condition: [debianpg].
+// Extra conditions: [debianpg], [otherfs].
 func TestScript(t *testing.T) {
 	t.Parallel()
 	goEnv := realGoEnv(t)
@@ -43,7 +43,7 @@ func TestScript(t *testing.T) {
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}
-			return nil
+			return setupOtherFS(env)
 		},
 	})
 }
@@ -63,13 +63,37 @@ func realGoEnv(t *testing.T) map[string]string {
 	return env
 }
 
-// condition adds [debianpg]: PostgreSQL is installed under /usr/lib/postgresql.
-func condition(cond string) (bool, error) {
-	if cond != "debianpg" {
-		return false, fmt.Errorf("unknown condition %q", cond)
+// otherFS is a tmpfs on Linux, a filesystem other than the one of the
+// scripts' work directories.
+const otherFS = "/dev/shm"
+
+// setupOtherFS gives a script $OTHERFS, a fresh directory on otherFS (when
+// there is one), removed at the end.
+func setupOtherFS(env *testscript.Env) error {
+	if fi, err := os.Stat(otherFS); err != nil || !fi.IsDir() {
+		return nil
 	}
-	matches, err := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
-	return len(matches) > 0, err
+	dir, err := os.MkdirTemp(otherFS, "starter-script-")
+	if err != nil {
+		return err
+	}
+	env.Defer(func() { os.RemoveAll(dir) })
+	env.Setenv("OTHERFS", dir)
+	return nil
+}
+
+// condition adds [debianpg]: PostgreSQL is installed under /usr/lib/postgresql,
+// and [otherfs]: $OTHERFS is set.
+func condition(cond string) (bool, error) {
+	switch cond {
+	case "debianpg":
+		matches, err := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+		return len(matches) > 0, err
+	case "otherfs":
+		fi, err := os.Stat(otherFS)
+		return err == nil && fi.IsDir(), nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
@@ -97,6 +121,7 @@ func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: tree DIR")
 	}
 	root := ts.MkAbs(args[0])
+	out := ts.Stdout() // taken first, so that an empty tree prints nothing
 	ts.Check(filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
 		if err != nil || name == root {
 			return err
@@ -108,7 +133,7 @@ func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
 		if d.IsDir() {
 			rel += "/"
 		}
-		_, err = fmt.Fprintln(ts.Stdout(), filepath.ToSlash(rel))
+		_, err = fmt.Fprintln(out, filepath.ToSlash(rel))
 		return err
 	}))
 }
