@@ -1,0 +1,108 @@
+package main
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+)
+
+// The CLI reference is generated from the cobra tree; a new command or flag
+// only needs this to run again.
+//
+//go:generate go test -run ^TestCLIDocs$ -update .
+
+// cliDocsDir holds the Markdown reference of starter's command line, one page
+// per command (docs/cli/starter.md is the root).
+var cliDocsDir = filepath.Join("..", "..", "docs", "cli")
+
+// TestCLIDocs fails when docs/cli differs from what the command tree
+// generates: a page missing, extra or different.
+// `go test ./cmd/starter -run CLIDocs -update` (or `go generate ./cmd/starter`)
+// rewrites it.
+func TestCLIDocs(t *testing.T) {
+	t.Parallel()
+	want := cliDocs(t)
+	if *updateScripts {
+		writeCLIDocs(t, want)
+		return
+	}
+	got := readDir(t, cliDocsDir)
+	const refresh = "run: go test ./cmd/starter -run CLIDocs -update"
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		switch have, ok := got[name]; {
+		case !ok:
+			t.Errorf("docs/cli/%s is missing (%s)", name, refresh)
+		case have != want[name]:
+			t.Errorf("docs/cli/%s is stale (%s)", name, refresh)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[name]; !ok {
+			t.Errorf("docs/cli/%s documents no command (%s)", name, refresh)
+		}
+	}
+}
+
+// cliDocs renders the reference of the whole command tree, as the binary
+// builds it (help and completion commands included), by file name.
+func cliDocs(t *testing.T) map[string]string {
+	t.Helper()
+	e, _, _ := testEnv(strings.NewReader(""), false, nil)
+	root := newRootCmd(e)
+	root.InitDefaultVersionFlag()
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	noDates(root)
+	dir := t.TempDir()
+	if err := doc.GenMarkdownTree(root, dir); err != nil {
+		t.Fatal(err)
+	}
+	return readDir(t, dir)
+}
+
+// noDates keeps the generation date out of every page, so that the pages
+// change only when the commands do.
+func noDates(cmd *cobra.Command) {
+	cmd.DisableAutoGenTag = true
+	for _, c := range cmd.Commands() {
+		noDates(c)
+	}
+}
+
+func readDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = string(data)
+	}
+	return files
+}
+
+func writeCLIDocs(t *testing.T, files map[string]string) {
+	t.Helper()
+	if err := os.RemoveAll(cliDocsDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(cliDocsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(cliDocsDir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
