@@ -11,8 +11,9 @@ all: build
 build: ## build bin/starter
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/starter ./cmd/starter
 
-vet:
+vet: ## go vet, also of the benchmarks built only with -tags bench; gofmt
 	$(GO) vet ./...
+	$(GO) vet -tags bench ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test: vet ## every test: unit, golden, CLI scripts, runtime against PostgreSQL, and each generated variant end to end

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// TestEndToEnd generates every variant and holds it to cli.md's promise:
+// TestEndToEnd generates every variant and holds it to the README's promise:
 // go build, go vet and gofmt are clean, go.mod is tidy, and the project's own
 // `make test` passes against a real PostgreSQL (its embedded one, or
 // TEST_DATABASE_URL when set). It takes minutes: `go test -short` skips it,
@@ -39,6 +39,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := project{t: t, dir: dir}
+			p.write("internal/config/shipped_config_test.go", shippedConfigTest)
 			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 				t.Fatalf("templates/gomod/%s is not tidy for the current templates: run make pin\n%s", variant, out)
 			}
@@ -49,6 +50,39 @@ func TestEndToEnd(t *testing.T) {
 			}
 			p.mustRun("make", "test")
 		})
+	}
+}
+
+// shippedConfigTest is added to each generated project so that its own
+// `make test` loads the config/<env>.yaml files rendered for its features: an
+// unknown key in a YAML template fails here. It is the generator's check, so
+// users do not get it.
+const shippedConfigTest = `package config
+
+import (
+	"os"
+	"testing"
+)
+
+func TestShippedConfigFilesLoad(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{EnvDevelopment, EnvTest, EnvProduction} {
+		if _, err := os.Stat("../../config/" + env + ".yaml"); err != nil {
+			t.Fatal(err)
+		}
+		vars := map[string]string{"CONFIG_DIR": "../../config", "APP_ENV": env, "DATABASE_URL": "postgres://db.example/app"}
+		if _, err := Load(func(k string) string { return vars[k] }, nil); err != nil {
+			t.Errorf("%s: %v", env, err)
+		}
+	}
+}
+`
+
+// write adds a file to the generated project.
+func (p project) write(name, data string) {
+	p.t.Helper()
+	if err := os.WriteFile(filepath.Join(p.dir, filepath.FromSlash(name)), []byte(data), 0o644); err != nil {
+		p.t.Fatal(err)
 	}
 }
 

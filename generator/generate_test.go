@@ -91,6 +91,7 @@ func Main() {
 		"project/README.md.tmpl":                   {Data: []byte("# {{.Name}}\n{{.Module}} {{.DBName}} {{.Port}} go{{.GoVersion}} {{.StarterVersion}}{{if .Features.Auth}} auth{{end}}{{if .Features.Tasks}} tasks{{end}}\n")},
 		"project/.gitignore.tmpl":                  {Data: []byte("/{{.Name}}\n")},
 		"project/internal/apptest/apptest_test.go": {Data: []byte("package apptest_test\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n")},
+		"project/internal/app/bench_test.go":       {Data: []byte("//go:build bench && unix\n\npackage app\n")},
 	}
 	rt := fstest.MapFS{
 		"runtime.go":                   {Data: []byte("package runtime\n")},

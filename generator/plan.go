@@ -197,6 +197,9 @@ func (r *renderer) project(ctx context.Context, fsys fs.FS) error {
 		if f := r.manifest.Owner(name); f != "" && !r.plan.Options.Has(f) {
 			return nil
 		}
+		if benchOnly(name, data) {
+			return nil
+		}
 		return r.file("project/"+name, projectPath(name, r.plan.Options.Name), data)
 	})
 }
@@ -255,7 +258,7 @@ func (r *renderer) runtime(ctx context.Context, fsys fs.FS) error {
 		return fmt.Errorf("runtime: no source tree")
 	}
 	return walkFiles(ctx, fsys, func(name string, data []byte) error {
-		if !strings.Contains(name, "/") || (strings.HasSuffix(name, ".go") && hasBuildTag(data, "bench")) {
+		if !strings.Contains(name, "/") || benchOnly(name, data) {
 			return nil
 		}
 		r.plan.Stats.Runtime++
@@ -281,6 +284,12 @@ func walkFiles(ctx context.Context, fsys fs.FS, fn func(name string, data []byte
 		}
 		return fn(name, data)
 	})
+}
+
+// benchOnly reports whether a file is one of starter's own benchmarks: Go
+// built only with the "bench" tag, which generated projects never get.
+func benchOnly(name string, data []byte) bool {
+	return strings.HasSuffix(name, ".go") && hasBuildTag(data, "bench")
 }
 
 // hasBuildTag reports whether a Go file's //go:build line mentions tag.

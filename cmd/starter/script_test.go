@@ -15,7 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-var updateScripts = flag.Bool("update", false, "rewrite the cmp files of testdata/script from the actual output")
+var updateScripts = flag.Bool("update", false, "rewrite the cmp files of testdata/script and the pages of docs/cli from the actual output")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){"starter": main})

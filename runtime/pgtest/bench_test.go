@@ -1,3 +1,8 @@
+//go:build bench
+
+// Built only with -tags bench: starter's own measurements of this package, which the generator
+// leaves out of generated projects.
+
 package pgtest
 
 import (

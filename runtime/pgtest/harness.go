@@ -155,10 +155,10 @@ func isCode(err error, code string) bool {
 
 // take returns a spare clone when one is ready, else clones now; either way it has spares prepared
 // for the next callers. A test then starts without waiting for its CREATE DATABASE (a FILE_COPY
-// clone mostly waits for two checkpoints): time to database p50 5 ms instead of 16 ms in
-// bench/pgtestbench. For a whole suite it pays when tests do more than touch the database:
-// BenchmarkSuite on 2 busy cores, 4 tests at a time, shows 7-15% less wall time per test with a
-// 20 ms test body, but up to 20% more when tests only create and drop databases.
+// clone mostly waits for two checkpoints), which is most of the time it would wait for a database.
+// A suite gains when its tests do more than touch the database: the spares are cloned while the
+// tests run. A suite whose tests only create and drop databases can even be slower, since the
+// spares then compete with those tests for the same server.
 func (h *harness) take(ctx context.Context, a *admin, tpl string) (string, error) {
 	b := h.builder(tpl)
 	defer h.refill(a, b, tpl)

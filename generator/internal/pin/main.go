@@ -114,7 +114,7 @@ func pinVariant(ctx context.Context, root, variant string, features []string, ro
 }
 
 // withGoMod copies the template tree into memory with the variant's go.mod
-// and go.sum replaced by the seed.
+// and go.sum replaced by mod and sum (seedGoMod and the root go.sum).
 func withGoMod(src fs.FS, variant string, mod, sum []byte) (fstest.MapFS, error) {
 	out := fstest.MapFS{}
 	err := fs.WalkDir(src, ".", func(name string, d fs.DirEntry, err error) error {

@@ -1,3 +1,8 @@
+//go:build bench
+
+// Built only with -tags bench: starter's own measurements of authentication, which the generator
+// leaves out of generated projects.
+
 package tests
 
 import (
@@ -15,7 +20,7 @@ import (
 // token cache turned off (every request then reads the session from the
 // database). Run:
 //
-//	go test ./tests/ -run '^$' -bench BenchmarkAuthMe -benchtime 3s
+//	go test -tags bench ./templates/project/tests/ -run '^$' -bench BenchmarkAuthMe -benchtime 3s
 func BenchmarkAuthMe(b *testing.B) {
 	cached := apptest.New(b)
 	uncached := apptest.New(b, apptest.WithConfig(func(c *config.Config) { c.Auth.CacheTTL = 0 }))

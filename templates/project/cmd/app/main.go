@@ -1,5 +1,5 @@
-// Command app is the service's binary: HTTP API, migrations, test database
-// and operator commands (see internal/cli).
+// The service's binary: HTTP API, migrations, test database and operator
+// commands, all defined in internal/cli.
 package main
 
 import (

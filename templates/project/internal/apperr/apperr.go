@@ -12,7 +12,8 @@ import (
 // Code is a machine-readable error code of the API contract.
 type Code string
 
-// The codes of api.md. Each maps to exactly one HTTP status in httpapi.
+// The codes clients receive in error.code. Each maps to exactly one HTTP
+// status in httpapi.
 const (
 	CodeValidation           Code = "VALIDATION_FAILED"
 	CodeMalformedJSON        Code = "MALFORMED_JSON"
@@ -62,7 +63,8 @@ func Newf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Validation reports a field that breaks a rule, in the wording of api.md.
+// Validation reports a field that breaks a rule; the message reads
+// "Validation failed for <field>: <rule>".
 func Validation(field, rule string) *Error {
 	return &Error{Code: CodeValidation, Field: field, Message: fmt.Sprintf("Validation failed for %s: %s", field, rule)}
 }

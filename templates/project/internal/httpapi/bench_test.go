@@ -1,3 +1,8 @@
+//go:build bench
+
+// Built only with -tags bench: starter's own measurements of the middleware, which the generator
+// leaves out of generated projects.
+
 package httpapi
 
 import (
@@ -22,7 +27,7 @@ import (
 // process and over loopback HTTP. Logs are formatted as in production but
 // discarded.
 //
-//	go test ./internal/httpapi -run '^$' -bench Live -benchmem
+//	go test -tags bench ./templates/project/internal/httpapi -run '^$' -bench Live -benchmem
 //
 // Over HTTP, cpu-ns/op (server and client together) is steadier than ns/op
 // when other processes share the machine.

@@ -30,7 +30,7 @@ import (
 // Status is where a task is in its life cycle.
 type Status string
 
-// The statuses of api.md.
+// The statuses clients see in a task's status field.
 const (
 	StatusPending   Status = "pending"
 	StatusRunning   Status = "running"

@@ -9,7 +9,7 @@ import (
 	"example.com/demo/internal/apperr"
 )
 
-// statusOf is the one table from error code to HTTP status (api.md).
+// statusOf is the one table from error code to HTTP status.
 func statusOf(code apperr.Code) int {
 	switch code {
 	case apperr.CodeValidation, apperr.CodeMalformedJSON, apperr.CodeInvalidQuery:
