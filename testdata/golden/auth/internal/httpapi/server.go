@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -47,10 +46,8 @@ type Server struct {
 	metrics *httpMetrics
 	headers fixedHeaders
 	origins map[string]bool
-	// trustedProxies are the peers whose forwarding headers name the client.
-	trustedProxies []netip.Prefix
 	// forwardWarned is set once a forwarding header from an untrusted peer
-	// has been logged.
+	// has been logged (auth_clientip.go).
 	forwardWarned atomic.Bool
 }
 
@@ -76,7 +73,6 @@ func New(d Deps) (*Server, error) {
 	if err := e.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	s.trustedProxies = parseProxies(d.Config.TrustedProxies)
 	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)

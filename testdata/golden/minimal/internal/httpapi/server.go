@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
-	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,11 +42,6 @@ type Server struct {
 	metrics *httpMetrics
 	headers fixedHeaders
 	origins map[string]bool
-	// trustedProxies are the peers whose forwarding headers name the client.
-	trustedProxies []netip.Prefix
-	// forwardWarned is set once a forwarding header from an untrusted peer
-	// has been logged.
-	forwardWarned atomic.Bool
 }
 
 // New builds the engine with its middleware and routes.
@@ -73,7 +66,6 @@ func New(d Deps) (*Server, error) {
 	if err := e.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	s.trustedProxies = parseProxies(d.Config.TrustedProxies)
 	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.methodNotAllowed)
