@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -42,12 +41,12 @@ func NewService(db *pgxpool.Pool, settings Settings, logger *slog.Logger) (*Serv
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if s.HashConcurrency < 1 {
+		return nil, fmt.Errorf("auth: hash concurrency %d is below 1", s.HashConcurrency)
+	}
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
-	}
-	if s.HashConcurrency < 1 {
-		return nil, fmt.Errorf("auth: hash concurrency %d is below 1", s.HashConcurrency)
 	}
 	dummy, err := HashPassword(base64.RawStdEncoding.EncodeToString(raw), s.Hash)
 	if err != nil {
@@ -159,13 +158,15 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 		return LoginResult{}, err
 	}
 	ok, err := s.checkPassword(ctx, in.Password, user, account.found)
-	if err != nil || !ok {
-		if err != nil {
-			// Not a failed attempt: the check never ran.
-			s.ipFailures.undo(ip)
-			s.accountFailures.undo(account.key)
-		}
-		return LoginResult{}, cmp.Or(err, error(errInvalidCredentials))
+	if err != nil {
+		// The check never ran (the request ended while it waited for the
+		// hash gate): not a failed attempt.
+		s.ipFailures.undo(ip)
+		s.accountFailures.undo(account.key)
+		return LoginResult{}, err
+	}
+	if !ok {
+		return LoginResult{}, errInvalidCredentials
 	}
 	s.ipFailures.undo(ip)
 	s.accountFailures.reset(account.key)
