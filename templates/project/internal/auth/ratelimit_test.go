@@ -19,12 +19,11 @@ func retryAfter(t *testing.T, err error) time.Duration {
 func TestWindowCounterLocksForRestOfWindow(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	w := newWindowCounter(5, 15*time.Minute, clock.Now)
+	w := newWindowCounter(5, 15*time.Minute, 100, clock.Now)
 	for i := range 5 {
-		if err := w.blocked("k"); err != nil {
+		if err := w.allow("k"); err != nil {
 			t.Fatalf("blocked before failure %d: %v", i+1, err)
 		}
-		w.add("k")
 		clock.Advance(time.Minute)
 	}
 	// Five failures in minutes 0–4: locked until minute 15.
@@ -47,7 +46,7 @@ func TestWindowCounterLocksForRestOfWindow(t *testing.T) {
 func TestWindowCounterAllow(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	w := newWindowCounter(3, time.Minute, clock.Now)
+	w := newWindowCounter(3, time.Minute, 100, clock.Now)
 	for i := range 3 {
 		if err := w.allow("ip"); err != nil {
 			t.Fatalf("request %d refused: %v", i+1, err)
@@ -65,15 +64,15 @@ func TestWindowCounterAllow(t *testing.T) {
 func TestWindowCounterUndo(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	w := newWindowCounter(2, time.Minute, clock.Now)
+	w := newWindowCounter(2, time.Minute, 100, clock.Now)
 	for range 5 {
 		if err := w.allow("k"); err != nil {
 			t.Fatalf("refused although every event was taken back: %v", err)
 		}
 		w.undo("k")
 	}
-	w.add("k")
-	w.add("k")
+	_ = w.allow("k")
+	_ = w.allow("k")
 	if err := w.allow("k"); err == nil {
 		t.Fatal("allowed over the limit")
 	}
@@ -88,9 +87,9 @@ func TestWindowCounterUndo(t *testing.T) {
 func TestWindowCounterResetAndSweep(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
-	w := newWindowCounter(1, time.Minute, clock.Now)
-	w.add("a")
-	w.add("b")
+	w := newWindowCounter(1, time.Minute, 100, clock.Now)
+	_ = w.allow("a")
+	_ = w.allow("b")
 	w.reset("a")
 	if err := w.blocked("a"); err != nil {
 		t.Fatalf("reset key blocked: %v", err)

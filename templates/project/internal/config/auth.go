@@ -39,10 +39,17 @@ type Auth struct {
 	IPRequests      int           `mapstructure:"ip_requests"`
 	IPRequestWindow time.Duration `mapstructure:"ip_request_window"`
 	// HashMemoryKiB, HashIterations and HashParallelism are the argon2id costs
-	// of new password hashes (defaults 19456, 2, 1 in every environment).
+	// of new password hashes: 19456, 2, 1 by default in development and
+	// production; 64, 1, 1 in test, where the suite hashes thousands of
+	// passwords and the cost would be most of its CPU time. Hashes already
+	// stored keep the costs written in them.
 	HashMemoryKiB   int `mapstructure:"hash_memory_kib"`
 	HashIterations  int `mapstructure:"hash_iterations"`
 	HashParallelism int `mapstructure:"hash_parallelism"`
+	// HashConcurrency is how many hashes and verifications run at once; the
+	// rest wait. Hashing memory stays under HashConcurrency × HashMemoryKiB
+	// (default 0: GOMAXPROCS).
+	HashConcurrency int `mapstructure:"hash_concurrency"`
 	// Now is the clock of the auth service; tests set it to move time
 	// (default time.Now). It is not a setting of any file or variable.
 	Now func() time.Time `mapstructure:"-"`
@@ -59,8 +66,16 @@ type InitialAdmin struct {
 	Password string `mapstructure:"password"`
 }
 
-func authDefaults() Auth {
-	return Auth{
+// The argon2id costs of the test environment: next to nothing, as no
+// password of a test needs protecting.
+const (
+	testHashMemoryKiB   = 64
+	testHashIterations  = 1
+	testHashParallelism = 1
+)
+
+func authDefaults(env string) Auth {
+	a := Auth{
 		SessionLifetime:      24 * time.Hour,
 		SessionIdleTimeout:   30 * 24 * time.Hour,
 		RefreshInterval:      5 * time.Minute,
@@ -77,6 +92,10 @@ func authDefaults() Auth {
 		HashIterations:       auth.DefaultIterations,
 		HashParallelism:      auth.DefaultParallelism,
 	}
+	if env == EnvTest {
+		a.HashMemoryKiB, a.HashIterations, a.HashParallelism = testHashMemoryKiB, testHashIterations, testHashParallelism
+	}
+	return a
 }
 
 func initialAdminDefaults() InitialAdmin {
@@ -114,6 +133,8 @@ func (c *Config) validateAuth() error {
 		return Invalid("auth.hash_iterations", "must be 1–64", a.HashIterations)
 	case a.HashParallelism < 1 || a.HashParallelism > 255:
 		return Invalid("auth.hash_parallelism", "must be 1–255", a.HashParallelism)
+	case a.HashConcurrency < 0:
+		return Invalid("auth.hash_concurrency", "must not be negative (0 means GOMAXPROCS)", a.HashConcurrency)
 	}
 	return c.validateInitialAdmin()
 }
@@ -169,7 +190,8 @@ func (c *Config) AuthSettings() auth.Settings {
 			Iterations:  uint32(a.HashIterations),
 			Parallelism: uint8(a.HashParallelism),
 		},
-		Now: a.Now,
+		HashConcurrency: a.HashConcurrency,
+		Now:             a.Now,
 	}
 }
 

@@ -5,7 +5,9 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +35,10 @@ type Config struct {
 	DBName string `mapstructure:"db_name"`
 	// DataDir is where the embedded PostgreSQL of `serve` keeps its data (default .data/postgres).
 	DataDir string `mapstructure:"data_dir"`
+	// Host is the address the HTTP server listens on: 127.0.0.1 by default in
+	// development and test, so that nobody else on the network reaches a
+	// developer's service; empty (every interface) by default in production.
+	Host string `mapstructure:"host"`
 	// Port is the HTTP port (default: the project's).
 	Port int `mapstructure:"port"`
 	// LogLevel is debug, info, warn or error (default info).
@@ -72,6 +78,7 @@ func Defaults(env string) Config {
 		Env:                env,
 		DBName:             buildinfo.DefaultDBName,
 		DataDir:            ".data/postgres",
+		Host:               "127.0.0.1",
 		Port:               buildinfo.DefaultPort,
 		LogLevel:           "info",
 		CORSOrigins:        []string{"http://localhost:3000", "http://localhost:5173"},
@@ -83,11 +90,12 @@ func Defaults(env string) Config {
 		AutoMigrate:        true,
 	}
 	if env == EnvProduction {
+		c.Host = ""
 		c.CORSOrigins = []string{}
 		c.AutoMigrate = false
 	}
 	// starter:feature auth
-	c.Auth = authDefaults()
+	c.Auth = authDefaults(env)
 	c.InitialAdmin = initialAdminDefaults()
 	// starter:end
 	// starter:feature tasks
@@ -99,8 +107,8 @@ func Defaults(env string) Config {
 // IsProduction reports whether the service runs in production.
 func (c *Config) IsProduction() bool { return c.Env == EnvProduction }
 
-// Addr is the listen address for Port.
-func (c *Config) Addr() string { return fmt.Sprintf(":%d", c.Port) }
+// Addr is the listen address: Host and Port.
+func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
 // Validate checks every setting and names the first bad key.
 func (c *Config) Validate() error {
@@ -127,6 +135,8 @@ func (c *Config) validateCore() error {
 		return Invalid("app_env", "must be development, test or production", c.Env)
 	case c.IsProduction() && c.DatabaseURL == "":
 		return Invalid("database_url", "is required in production", c.DatabaseURL)
+	case !validHost(c.Host):
+		return Invalid("host", "must be empty (every interface), an IP address or a host name", c.Host)
 	case c.Port < 1 || c.Port > 65535:
 		return Invalid("port", "must be 1–65535", c.Port)
 	case !validLevel(c.LogLevel):
@@ -153,6 +163,21 @@ func (c *Config) validateCore() error {
 		}
 	}
 	return nil
+}
+
+func validHost(h string) bool {
+	if h == "" {
+		return true
+	}
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return len(h) <= 253
 }
 
 func validProxy(p string) bool {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -27,8 +29,9 @@ var authRequestBodies = []func() bodyWithRequired{
 
 // FuzzAuthRequestBodies decodes arbitrary bytes as each request body through
 // bindBody, the path every auth and users handler takes. Whatever the input,
-// it must either accept the body with every required field present or answer
-// 400, 413 or 422 in the error envelope — never panic, never a 500.
+// it must either accept the body with every required field present and no
+// NUL in it, or answer 400, 413 or 422 in the error envelope — never panic,
+// never a 500.
 func FuzzAuthRequestBodies(f *testing.F) {
 	seeds := []string{
 		`{"username":"alice","email":"a@example.com","password":"Correct7horse!"}`,
@@ -40,6 +43,11 @@ func FuzzAuthRequestBodies(f *testing.F) {
 		`{"role":"admin"}`,
 		`{"hard_delete":true}`,
 		`{"username":1}`,
+		`{"username":"a\u0000b","email":"a@example.com","password":"Correct7horse!"}`,
+		`{"username":"alice","password":"x","user_agent":"\ud800"}`,
+		"{\"email\":\"a@example.com\",\"password\":\"Correct7horse!\xff\"}",
+		`{"current_password":"\udc00","new_password":"b"}`,
+		`{"is_active":false,"reason":"\ud83d\ude00 \u0000"}`,
 		`[]`, `null`, `"text"`, ``, `{`, `{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,
 	}
 	for i, s := range seeds {
@@ -61,6 +69,9 @@ func FuzzAuthRequestBodies(f *testing.F) {
 					t.Fatalf("accepted %q without required %s", body, f.name)
 				}
 			}
+			if hasNUL(dst) {
+				t.Fatalf("accepted %q with a NUL the database cannot store", body)
+			}
 			return
 		}
 		switch rec.Code {
@@ -73,4 +84,17 @@ func FuzzAuthRequestBodies(f *testing.F) {
 			t.Fatalf("body %q: not an error envelope: %s", body, rec.Body)
 		}
 	})
+}
+
+// hasNUL reports whether a string field of a request body holds a NUL.
+func hasNUL(body bodyWithRequired) bool {
+	v := reflect.ValueOf(body).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.String &&
+			strings.ContainsRune(f.Elem().String(), 0) {
+			return true
+		}
+	}
+	return false
 }

@@ -21,8 +21,10 @@ const maxJSONDepth = 32
 // DecodeJSON reads the request body into dst. The errors it returns are
 // *apperr.Error ready for WriteError: 415 without an application/json content
 // type, 413 over the body limit, 400 MALFORMED_JSON for an empty or invalid
-// body, 422 for a wrong JSON type or nesting deeper than 32. Unknown fields
-// are ignored.
+// body, 400 VALIDATION_FAILED naming the field of a string PostgreSQL cannot
+// store (NUL, a lone surrogate, invalid UTF-8), 422 for a wrong JSON type or
+// nesting deeper than 32. Unknown fields are ignored. Every route decodes its
+// body here, so none can pass such text on to the database.
 func DecodeJSON(c *gin.Context, dst any) error {
 	if !isJSON(c.GetHeader("Content-Type")) {
 		return apperr.New(apperr.CodeUnsupportedMediaType, "Content-Type must be application/json")
@@ -45,6 +47,9 @@ func decodeBody(body []byte, dst any) error {
 	if !json.Valid(body) {
 		return apperr.New(apperr.CodeMalformedJSON, "Request body is not valid JSON")
 	}
+	if p, found := findUnstorableText(body); found {
+		return unstorableText(p)
+	}
 	if jsonDepth(body) > maxJSONDepth {
 		return apperr.Unprocessable(fmt.Sprintf("JSON nesting is deeper than %d levels", maxJSONDepth))
 	}
@@ -62,6 +67,18 @@ func decodeBody(body []byte, dst any) error {
 	default:
 		return fmt.Errorf("decode json: %w", err)
 	}
+}
+
+// unstorableText is the error of a string no database column can hold: 400
+// VALIDATION_FAILED on the field that holds it, as for any other rule a field
+// breaks; 400 MALFORMED_JSON when no field holds it (an object key, or a body
+// that is a bare string).
+func unstorableText(p textProblem) error {
+	if p.inKey || p.field == "" {
+		return apperr.New(apperr.CodeMalformedJSON,
+			"Request body holds text that is not valid Unicode (NUL, a lone surrogate or invalid UTF-8)")
+	}
+	return apperr.Validation(p.field, "Text must be valid Unicode without NUL characters or lone surrogates")
 }
 
 func isJSON(contentType string) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -52,6 +53,11 @@ type Server struct {
 	metrics *httpMetrics
 	headers fixedHeaders
 	origins map[string]bool
+	// starter:feature auth
+	// forwardWarned is set once a forwarding header from an untrusted peer
+	// has been logged (auth_clientip.go).
+	forwardWarned atomic.Bool
+	// starter:end
 }
 
 // New builds the engine with its middleware and routes.

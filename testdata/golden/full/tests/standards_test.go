@@ -75,8 +75,8 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	app := newApp(t)
 	r := app.PostJSON("/api/v1/health/live", map[string]any{})
 	wantError(t, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
-	if got := r.Header.Get("Allow"); got != "GET" {
-		t.Fatalf("Allow = %q, want GET", got)
+	if got := r.Header.Get("Allow"); got != "GET, HEAD" {
+		t.Fatalf("Allow = %q, want GET, HEAD", got)
 	}
 	r = app.Raw(http.MethodPut, echoPath, "application/json", []byte(`{}`))
 	wantError(t, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")

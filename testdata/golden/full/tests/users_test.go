@@ -194,9 +194,9 @@ func TestUsersGetVisibility(t *testing.T) {
 		{"user moderator", w.user, w.moderator, http.StatusNotFound},
 		{"user admin", w.user, w.admin, http.StatusNotFound},
 		{"moderator user", w.moderator, w.user, http.StatusOK},
-		{"moderator inactive user", w.moderator, w.inactiveUser, http.StatusNotFound},
+		{"moderator inactive user", w.moderator, w.inactiveUser, http.StatusOK},
 		{"moderator self", w.moderator, w.moderator, http.StatusOK},
-		{"moderator other moderator", w.moderator, w.otherModerator, http.StatusNotFound},
+		{"moderator other moderator", w.moderator, w.otherModerator, http.StatusOK},
 		{"moderator admin", w.moderator, w.admin, http.StatusNotFound},
 		{"admin user", w.admin, w.user, http.StatusOK},
 		{"admin inactive user", w.admin, w.inactiveUser, http.StatusOK},
@@ -245,8 +245,8 @@ func TestUsersList(t *testing.T) {
 	}
 	wantError(t, w.app.GetAuth("/api/v1/users", w.user.Token), http.StatusForbidden, "FORBIDDEN")
 	mod := ids(w.app.GetAuth("/api/v1/users", w.moderator.Token))
-	if len(mod) != 2 || !mod[w.user.ID.String()] || !mod[w.otherUser.ID.String()] {
-		t.Fatalf("moderator sees %v, want exactly the two active users", mod)
+	if len(mod) != 4 || !mod[w.user.ID.String()] || !mod[w.otherUser.ID.String()] || !mod[w.otherModerator.ID.String()] {
+		t.Fatalf("moderator sees %v, want exactly the four active non-admin accounts", mod)
 	}
 	admin := ids(w.app.GetAuth("/api/v1/users", w.admin.Token))
 	if len(admin) != 6 || admin[w.inactiveUser.ID.String()] {
@@ -257,8 +257,8 @@ func TestUsersList(t *testing.T) {
 		t.Fatalf("include_inactive: %d users, want 7", len(all))
 	}
 	modAll := ids(w.app.GetAuth("/api/v1/users?include_inactive=true", w.moderator.Token))
-	if len(modAll) != 2 {
-		t.Fatalf("include_inactive widened a moderator's view to %d users", len(modAll))
+	if len(modAll) != 5 || !modAll[w.inactiveUser.ID.String()] || modAll[w.admin.ID.String()] {
+		t.Fatalf("include_inactive for a moderator: %d accounts, want the 5 non-admin ones", len(modAll))
 	}
 }
 
@@ -334,13 +334,13 @@ func TestUsersSetStatus(t *testing.T) {
 		t.Fatalf("%d sessions survived deactivation", n)
 	}
 	wantError(t, login(app, map[string]any{"username": u.Username, "password": u.Password}), http.StatusUnauthorized, "INVALID_CREDENTIALS")
-	// The moderator no longer sees the inactive user; an admin does and reactivates.
-	wantError(t, app.PutJSONAuth(userPath(u.ID, "/status"), mod.Token, map[string]any{"is_active": true}), http.StatusNotFound, "NOT_FOUND")
-	app.PutJSONAuth(userPath(u.ID, "/status"), admin.Token, map[string]any{"is_active": true}).Data(t, &p)
+	// The moderator still sees the inactive user and can reactivate them.
+	app.PutJSONAuth(userPath(u.ID, "/status"), mod.Token, map[string]any{"is_active": true}).Data(t, &p)
 	if !p.IsActive {
 		t.Fatal("not active after reactivation")
 	}
 	app.Login(u.Username, u.Password)
+	wantStatus(t, app.PutJSONAuth(userPath(u.ID, "/status"), admin.Token, map[string]any{"is_active": true}), http.StatusOK)
 }
 
 func TestUsersSetStatusRejects(t *testing.T) {
@@ -348,7 +348,7 @@ func TestUsersSetStatusRejects(t *testing.T) {
 	w := newWorld(t)
 	off := map[string]any{"is_active": false}
 	wantError(t, w.app.PutJSONAuth(userPath(w.otherUser.ID, "/status"), w.user.Token, off), http.StatusForbidden, "FORBIDDEN")
-	wantError(t, w.app.PutJSONAuth(userPath(w.otherModerator.ID, "/status"), w.moderator.Token, off), http.StatusNotFound, "NOT_FOUND")
+	wantError(t, w.app.PutJSONAuth(userPath(w.otherModerator.ID, "/status"), w.moderator.Token, off), http.StatusForbidden, "FORBIDDEN")
 	wantError(t, w.app.PutJSONAuth(userPath(w.admin.ID, "/status"), w.moderator.Token, off), http.StatusNotFound, "NOT_FOUND")
 	wantError(t, w.app.PutJSONAuth(userPath(w.moderator.ID, "/status"), w.moderator.Token, off), http.StatusBadRequest, "VALIDATION_FAILED")
 	wantError(t, w.app.PutJSONAuth(userPath(w.admin.ID, "/status"), w.admin.Token, off), http.StatusBadRequest, "VALIDATION_FAILED")
@@ -380,7 +380,7 @@ func TestUsersResetPasswordRejects(t *testing.T) {
 	body := map[string]any{"new_password": "Reset-by-m0d"}
 	wantError(t, w.app.PostJSONAuth(userPath(w.otherUser.ID, "/reset-password"), w.user.Token, body), http.StatusForbidden, "FORBIDDEN")
 	wantError(t, w.app.PostJSONAuth(userPath(w.admin.ID, "/reset-password"), w.moderator.Token, body), http.StatusNotFound, "NOT_FOUND")
-	wantError(t, w.app.PostJSONAuth(userPath(w.otherModerator.ID, "/reset-password"), w.moderator.Token, body), http.StatusNotFound, "NOT_FOUND")
+	wantError(t, w.app.PostJSONAuth(userPath(w.otherModerator.ID, "/reset-password"), w.moderator.Token, body), http.StatusForbidden, "FORBIDDEN")
 	wantError(t, w.app.PostJSONAuth(userPath(w.admin.ID, "/reset-password"), w.admin.Token, body), http.StatusBadRequest, "VALIDATION_FAILED")
 	wantValidation(t, w.app.PostJSONAuth(userPath(w.user.ID, "/reset-password"), w.moderator.Token, map[string]any{"new_password": "password"}),
 		"new_password", auth.MsgPasswordClasses)

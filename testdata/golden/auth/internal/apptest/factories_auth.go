@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,12 +15,6 @@ import (
 // DefaultPassword is the password of the users the factories create unless
 // told otherwise. It passes every password rule.
 const DefaultPassword = "Factory-Passw0rd!"
-
-// defaultPasswordHash is hashed once per test binary with the production
-// argon2id parameters, so a factory user costs one INSERT, not one hash.
-var defaultPasswordHash = sync.OnceValues(func() (string, error) {
-	return auth.HashPassword(DefaultPassword, auth.HashParams{})
-})
 
 // AuthUser is a user made by a factory: the profile, its password and, once
 // logged in, a session token.
@@ -46,10 +39,9 @@ type UserOptions struct {
 func (ta *TestApp) CreateUser(o UserOptions) AuthUser {
 	ta.t.Helper()
 	o = ta.userDefaults(o)
-	hash, err := defaultPasswordHash()
-	if o.Password != DefaultPassword {
-		hash, err = auth.HashPassword(o.Password, auth.HashParams{})
-	}
+	// The service's own argon2id costs: cheap in the test environment, so a
+	// factory user costs about one INSERT.
+	hash, err := auth.HashPassword(o.Password, ta.Config.AuthSettings().Hash)
 	if err != nil {
 		ta.t.Fatalf("create user: %v", err)
 	}

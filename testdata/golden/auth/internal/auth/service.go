@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +27,7 @@ type Service struct {
 	// user and a wrong password take the same time.
 	dummyHash string
 	cache     *principalCache
+	gate      hashGate
 
 	accountFailures *windowCounter
 	ipFailures      *windowCounter
@@ -37,6 +40,9 @@ func NewService(db *pgxpool.Pool, settings Settings, logger *slog.Logger) (*Serv
 	s := settings.withDefaults()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if s.HashConcurrency < 1 {
+		return nil, fmt.Errorf("auth: hash concurrency %d is below 1", s.HashConcurrency)
 	}
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
@@ -53,9 +59,10 @@ func NewService(db *pgxpool.Pool, settings Settings, logger *slog.Logger) (*Serv
 		common:          loadCommonPasswords(),
 		dummyHash:       dummy,
 		cache:           newPrincipalCache(s.CacheTTL),
-		accountFailures: newWindowCounter(s.LoginAccountFailures, s.LoginAccountWindow, s.Now),
-		ipFailures:      newWindowCounter(s.LoginIPFailures, s.LoginIPWindow, s.Now),
-		ipRequests:      newWindowCounter(s.IPRequests, s.IPRequestWindow, s.Now),
+		gate:            newHashGate(s.HashConcurrency),
+		accountFailures: newWindowCounter(s.LoginAccountFailures, s.LoginAccountWindow, s.LimiterKeys, s.Now),
+		ipFailures:      newWindowCounter(s.LoginIPFailures, s.LoginIPWindow, s.LimiterKeys, s.Now),
+		ipRequests:      newWindowCounter(s.IPRequests, s.IPRequestWindow, s.LimiterKeys, s.Now),
 	}, nil
 }
 
@@ -86,23 +93,26 @@ type RegisterInput struct {
 
 // Register creates an account of role user.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
-	if err := s.ipRequests.allow(in.ClientIP); err != nil {
+	if err := s.ipRequests.allow(ipKey(in.ClientIP)); err != nil {
 		return User{}, err
 	}
-	return s.createUser(ctx, in.Username, in.Email, in.Password, RoleUser, false)
-}
-
-func (s *Service) createUser(ctx context.Context, username, email, password string, role Role, verified bool) (User, error) {
-	if err := s.validateAccount(username, email, password); err != nil {
-		return User{}, err
-	}
-	hash, err := HashPassword(password, s.settings.Hash)
+	n, err := s.newAccount(ctx, in.Username, in.Email, in.Password, RoleUser)
 	if err != nil {
 		return User{}, err
 	}
-	return insertUser(ctx, s.db, newUser{
-		Username: username, Email: email, PasswordHash: hash, Role: role, EmailVerified: verified, CreatedAt: s.now(),
-	})
+	return insertUser(ctx, s.db, n)
+}
+
+// newAccount validates an account and hashes its password.
+func (s *Service) newAccount(ctx context.Context, username, email, password string, role Role) (newUser, error) {
+	if err := s.validateAccount(username, email, password); err != nil {
+		return newUser{}, err
+	}
+	hash, err := s.hash(ctx, password)
+	if err != nil {
+		return newUser{}, err
+	}
+	return newUser{Username: username, Email: email, PasswordHash: hash, Role: role, CreatedAt: s.now()}, nil
 }
 
 func (s *Service) validateAccount(username, email, password string) error {
@@ -132,24 +142,33 @@ var errInvalidCredentials = apperr.New(apperr.CodeInvalidCredentials, "Invalid c
 // it back on success, so concurrent attempts cannot overrun the limits while
 // their argon2id checks run.
 func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
-	if err := s.ipRequests.allow(in.ClientIP); err != nil {
+	ip := ipKey(in.ClientIP)
+	if err := s.ipRequests.allow(ip); err != nil {
 		return LoginResult{}, err
 	}
 	if (in.Username == "") == (in.Email == "") {
 		return LoginResult{}, apperr.Validation("login", "Provide exactly one of username or email")
 	}
-	if err := s.ipFailures.allow(in.ClientIP); err != nil {
+	if err := s.ipFailures.allow(ip); err != nil {
 		return LoginResult{}, err
 	}
 	user, account, err := s.lockAccountSlot(ctx, in)
 	if err != nil {
-		s.ipFailures.undo(in.ClientIP)
+		s.ipFailures.undo(ip)
 		return LoginResult{}, err
 	}
-	if !s.checkPassword(in.Password, user, account.found) {
+	ok, err := s.checkPassword(ctx, in.Password, user, account.found)
+	if err != nil {
+		// The check never ran (the request ended while it waited for the
+		// hash gate): not a failed attempt.
+		s.ipFailures.undo(ip)
+		s.accountFailures.undo(account.key)
+		return LoginResult{}, err
+	}
+	if !ok {
 		return LoginResult{}, errInvalidCredentials
 	}
-	s.ipFailures.undo(in.ClientIP)
+	s.ipFailures.undo(ip)
 	s.accountFailures.reset(account.key)
 	return s.openSession(ctx, user, in)
 }
@@ -174,17 +193,15 @@ func (s *Service) lockAccountSlot(ctx context.Context, in LoginInput) (User, log
 }
 
 // checkPassword always runs one argon2id verification, against the dummy
-// hash when there is no user, and fails for inactive users.
-func (s *Service) checkPassword(password string, user User, found bool) bool {
+// hash when there is no user, and fails for inactive users. Its error is only
+// that the verification could not run (the request ended while it waited).
+func (s *Service) checkPassword(ctx context.Context, password string, user User, found bool) (bool, error) {
 	hash := s.dummyHash
 	if found {
 		hash = user.passwordHash
 	}
-	ok, err := VerifyPassword(password, hash)
-	if err != nil {
-		s.logger.Error("verify password", "user_id", user.ID, "error", err)
-	}
-	return ok && found && user.IsActive
+	ok, err := s.verify(ctx, password, hash)
+	return ok && found && user.IsActive, err
 }
 
 func (s *Service) openSession(ctx context.Context, user User, in LoginInput) (LoginResult, error) {
@@ -202,7 +219,7 @@ func (s *Service) openSession(ctx context.Context, user User, in LoginInput) (Lo
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO sessions (user_id, token_hash, user_agent, client_ip, created_at, expires_at, last_activity_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $5)`,
-			user.ID, hash[:], truncate(in.UserAgent, 512), truncate(in.ClientIP, 64), now, res.ExpiresAt); err != nil {
+			user.ID, hash[:], storableText(in.UserAgent, 512), storableText(in.ClientIP, 64), now, res.ExpiresAt); err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
 		res.User, err = scanUser(tx.QueryRow(ctx,
@@ -215,13 +232,19 @@ func (s *Service) openSession(ctx context.Context, user User, in LoginInput) (Lo
 	return res, nil
 }
 
-func truncate(s string, n int) string {
-	for i := range s {
-		if i >= n {
-			return s[:i]
-		}
+// storableText makes client-supplied text (a User-Agent header may hold any
+// byte from 0x80 to 0xFF) storable in a PostgreSQL text column: invalid UTF-8
+// becomes U+FFFD, NUL is dropped, and the result is cut to at most n bytes
+// on a character boundary.
+func storableText(s string, n int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 var errBadToken = apperr.Unauthorized("Invalid or expired session token")
@@ -302,7 +325,7 @@ func (s *Service) LogoutAll(ctx context.Context, p Principal) (int64, error) {
 // Refresh extends the caller's session by SessionLifetime, at most once per
 // RefreshInterval.
 func (s *Service) Refresh(ctx context.Context, p Principal, clientIP string) (RefreshResult, error) {
-	if err := s.ipRequests.allow(clientIP); err != nil {
+	if err := s.ipRequests.allow(ipKey(clientIP)); err != nil {
 		return RefreshResult{}, err
 	}
 	now := s.now()

@@ -86,7 +86,7 @@ func TestServeAnswersThenShutsDownOnCancel(t *testing.T) {
 		t.Fatalf("exit %d after cancel: %s", code, stderr.String())
 	}
 	out := stderr.String()
-	for _, want := range []string{"migrating…", fmt.Sprintf("listening on http://localhost:%d", port), `"msg":"shutting down"`} {
+	for _, want := range []string{"migrating…", fmt.Sprintf("listening on http://127.0.0.1:%d", port), `"msg":"shutting down"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, out)
 		}

@@ -40,7 +40,7 @@ func (s *Server) handleRegister(c *gin.Context) {
 		return
 	}
 	u, err := s.Auth.Register(c.Request.Context(), auth.RegisterInput{
-		Username: *in.Username, Email: *in.Email, Password: *in.Password, ClientIP: c.ClientIP(),
+		Username: *in.Username, Email: *in.Email, Password: *in.Password, ClientIP: s.clientIP(c),
 	})
 	if err != nil {
 		WriteError(c, err)
@@ -60,7 +60,7 @@ func (s *Server) handleLogin(c *gin.Context) {
 	}
 	res, err := s.Auth.Login(c.Request.Context(), auth.LoginInput{
 		Username: stringOrEmpty(in.Username), Email: stringOrEmpty(in.Email), Password: *in.Password,
-		UserAgent: ua, ClientIP: c.ClientIP(),
+		UserAgent: ua, ClientIP: s.clientIP(c),
 	})
 	if err != nil {
 		WriteError(c, err)
@@ -91,7 +91,7 @@ func (s *Server) handleMe(c *gin.Context) {
 }
 
 func (s *Server) handleRefresh(c *gin.Context) {
-	res, err := s.Auth.Refresh(c.Request.Context(), principal(c), c.ClientIP())
+	res, err := s.Auth.Refresh(c.Request.Context(), principal(c), s.clientIP(c))
 	if err != nil {
 		WriteError(c, err)
 		return

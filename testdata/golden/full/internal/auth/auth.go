@@ -10,17 +10,21 @@
 //   - A soft delete deactivates the account, ends its sessions and stamps
 //     deleted_at; the account stays visible to admins as inactive and keeps its
 //     username and email reserved. Reactivating it clears deleted_at.
-//   - Moderators see active users of role user and themselves, so GET
-//     /users/{id} of another moderator is 404 to them, as the visibility rule
-//     says. Every route by id on one's own account that changes it (status,
-//     role, reset-password, delete) answers 400: the /users/me routes exist.
+//   - Moderators see every account that is not an admin's, active or not, and
+//     act only on those of role user: another moderator is visible (200 on
+//     GET /users/{id}) but not actionable (403), an admin is invisible (404).
+//     Every route by id on one's own account that changes it (status, role,
+//     reset-password, delete) answers 400: the /users/me routes exist.
 //   - Every change of a user invalidates the in-memory token cache for that
 //     user before answering; tokens revoked by another instance stop working
 //     within Settings.CacheTTL.
 //   - Wrong current passwords on /users/me routes count against the account
 //     like failed logins.
-//   - Tests keep the production argon2id parameters: apptest's factories hash
-//     their default password once per test binary instead of lowering the cost.
+//   - argon2id runs through a gate of Settings.HashConcurrency slots, so
+//     the memory of hashing is bounded whatever the number of requests. The
+//     test environment hashes at a cheap cost (config); every other one at
+//     the production cost, m=19456 KiB, t=2, p=1.
+//   - Per-address rate limits count an IPv6 client by its /64.
 package auth
 
 import (

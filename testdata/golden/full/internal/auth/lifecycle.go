@@ -26,6 +26,8 @@ type InitialAdmin struct {
 
 // EnsureInitialAdmin creates the initial admin when no admin exists. An
 // advisory lock makes concurrent start-ups of several instances create one.
+// When the username or email is already taken by an account that is not an
+// admin, it logs a warning and creates nothing: start-up goes on.
 func (s *Service) EnsureInitialAdmin(ctx context.Context, in InitialAdmin) (created bool, err error) {
 	if in.Password == "" {
 		return false, nil
@@ -44,7 +46,7 @@ func (s *Service) EnsureInitialAdmin(ctx context.Context, in InitialAdmin) (crea
 	if err := ValidateEmail("email", in.Email); err != nil {
 		return false, fmt.Errorf("initial admin: %w", err)
 	}
-	hash, err := HashPassword(in.Password, s.settings.Hash)
+	hash, err := s.hash(ctx, in.Password)
 	if err != nil {
 		return false, err
 	}
@@ -61,6 +63,15 @@ func (s *Service) EnsureInitialAdmin(ctx context.Context, in InitialAdmin) (crea
 		created = err == nil
 		return err
 	})
+	if apperr.Is(err, apperr.CodeUsernameExists) || apperr.Is(err, apperr.CodeEmailExists) {
+		// Someone registered the name first. Refusing to start would let any
+		// visitor keep the service down; promoting that account would hand it
+		// to them. Neither: warn, and let the operator pick free names.
+		s.logger.Warn("initial admin not created: its username or email belongs to an existing account "+
+			"(which stays as it is); set INITIAL_ADMIN_USERNAME and INITIAL_ADMIN_EMAIL to unused ones",
+			"username", in.Username, "email", in.Email)
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("initial admin: %w", err)
 	}

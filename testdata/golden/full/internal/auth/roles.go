@@ -37,7 +37,8 @@ func (r Role) AtLeast(min Role) bool {
 }
 
 // canSee is the visibility rule of the API: a user sees only themselves; a
-// moderator sees active users of role user and themselves; an admin sees
+// moderator sees every account that is not an admin's, active or not (so a
+// moderator who deactivated a user can reactivate them); an admin sees
 // everyone.
 func canSee(actor Principal, target User) bool {
 	if actor.UserID == target.ID {
@@ -47,7 +48,7 @@ func canSee(actor Principal, target User) bool {
 	case RoleAdmin:
 		return true
 	case RoleModerator:
-		return target.IsActive && target.Role == RoleUser
+		return target.Role != RoleAdmin
 	}
 	return false
 }

@@ -38,15 +38,16 @@ type ListOptions struct {
 	IncludeInactive bool
 }
 
-// ListUsers lists the users the caller may see, newest first: admins see
-// active users (all with IncludeInactive), moderators active users of role user.
+// ListUsers lists the users the caller may see, newest first: active ones,
+// and the others too with IncludeInactive. Admins see every account,
+// moderators those that are not admins'.
 func (s *Service) ListUsers(ctx context.Context, actor Principal, opts ListOptions) ([]User, error) {
 	where := `is_active`
-	switch {
-	case actor.Role == RoleAdmin && opts.IncludeInactive:
+	if opts.IncludeInactive {
 		where = `true`
-	case actor.Role != RoleAdmin:
-		where = `is_active AND role = 'user'`
+	}
+	if actor.Role != RoleAdmin {
+		where += ` AND role <> 'admin'`
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+`
 		ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`, opts.Limit, opts.Offset)
@@ -144,7 +145,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor Principal, current, 
 	if current == next {
 		return apperr.Validation("new_password", "New password must be different from the current password")
 	}
-	hash, err := HashPassword(next, s.settings.Hash)
+	hash, err := s.hash(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,12 @@ func (s *Service) checkOwnPassword(ctx context.Context, actor Principal, passwor
 	if err := s.accountFailures.allow(key); err != nil {
 		return User{}, err
 	}
-	if ok, _ := VerifyPassword(password, u.passwordHash); !ok {
+	ok, err := s.verify(ctx, password, u.passwordHash)
+	if err != nil {
+		s.accountFailures.undo(key)
+		return User{}, err
+	}
+	if !ok {
 		return User{}, errInvalidCredentials
 	}
 	s.accountFailures.undo(key)
@@ -241,7 +247,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor Principal, id uuid.UU
 	if err := s.ValidatePassword("new_password", password); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, s.settings.Hash)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -263,7 +269,9 @@ type CreateUserInput struct {
 	Role     Role
 }
 
-// CreateUser creates an account of any role.
+// CreateUser creates an account of any role. The caller's role is read again
+// from the database, in the transaction that inserts, as actOn does: the
+// cached principal may predate a demotion made by another instance.
 func (s *Service) CreateUser(ctx context.Context, actor Principal, in CreateUserInput) (User, error) {
 	if !actor.Role.AtLeast(RoleAdmin) {
 		return User{}, errCannotAct
@@ -271,7 +279,36 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in CreateUser
 	if in.Role == "" {
 		in.Role = RoleUser
 	}
-	return s.createUser(ctx, in.Username, in.Email, in.Password, in.Role, false)
+	n, err := s.newAccount(ctx, in.Username, in.Email, in.Password, in.Role)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = inTx(ctx, s.db, func(tx pgx.Tx) error {
+		caller, err := lockCaller(ctx, tx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if err := checkCaller(caller, RoleAdmin); err != nil {
+			return err
+		}
+		u, err = insertUser(ctx, tx, n)
+		return err
+	})
+	return u, err
+}
+
+// lockCaller reads the caller's row, locked against a concurrent change of
+// role or status until the transaction ends; nil when it is gone.
+func lockCaller(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*User, error) {
+	u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR SHARE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock caller: %w", err)
+	}
+	return &u, nil
 }
 
 // SetRole changes another user's role.
@@ -352,15 +389,24 @@ func (s *Service) actOn(ctx context.Context, actor Principal, id uuid.UUID, rule
 	return out, nil
 }
 
-func checkAct(actor Principal, caller, target *User, rule actRule) error {
+// checkCaller refuses a caller (as the database has it now) who is gone,
+// inactive or below min.
+func checkCaller(caller *User, min Role) error {
 	if caller == nil || !caller.IsActive {
 		return errBadToken
 	}
-	fresh := actor
-	fresh.Role = caller.Role
-	if !fresh.Role.AtLeast(rule.min) {
+	if !caller.Role.AtLeast(min) {
 		return errCannotAct
 	}
+	return nil
+}
+
+func checkAct(actor Principal, caller, target *User, rule actRule) error {
+	if err := checkCaller(caller, rule.min); err != nil {
+		return err
+	}
+	fresh := actor
+	fresh.Role = caller.Role
 	if target == nil || !canSee(fresh, *target) {
 		return errNoUser
 	}

@@ -13,11 +13,13 @@ func (s *Server) routes() {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
 
 	api := e.Group("/api/v1")
-	api.GET("/health", s.handleHealth)
-	api.GET("/health/detailed", s.handleHealthDetailed)
-	api.GET("/health/live", s.handleLive)
-	api.GET("/health/ready", s.handleReady)
-	api.GET("/health/startup", s.handleStartup)
+	// The probes answer HEAD like GET, without the body (net/http drops it).
+	probe := func(path string, h gin.HandlerFunc) { api.GET(path, h); api.HEAD(path, h) }
+	probe("/health", s.handleHealth)
+	probe("/health/detailed", s.handleHealthDetailed)
+	probe("/health/live", s.handleLive)
+	probe("/health/ready", s.handleReady)
+	probe("/health/startup", s.handleStartup)
 
 	api.POST("/auth/register", s.handleRegister)
 	api.POST("/auth/login", s.handleLogin)
@@ -26,6 +28,7 @@ func (s *Server) routes() {
 	authed.POST("/auth/logout-all", s.handleLogoutAll)
 	authed.GET("/auth/me", s.handleMe)
 	authed.POST("/auth/refresh", s.handleRefresh)
+	authed.GET("/users/me", s.handleGetOwnProfile)
 	authed.GET("/users/me/profile", s.handleGetOwnProfile)
 	authed.PUT("/users/me/profile", s.handleUpdateOwnProfile)
 	authed.PUT("/users/me/password", s.handleChangePassword)

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package tests
+
+import "testing"
+
+// resetPeakRSS and peakRSS measure peak memory on Linux only.
+func resetPeakRSS(testing.TB) {}
+
+func peakRSS(testing.TB) (int64, bool) { return 0, false }
