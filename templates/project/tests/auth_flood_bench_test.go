@@ -1,3 +1,5 @@
+//go:build bench
+
 package tests
 
 import (
@@ -23,7 +25,7 @@ const floodSize = 600
 // top; without a gate the flood would want floodSize × 19 MiB. It fails above
 // 256 MiB. Run:
 //
-//	go test ./tests/ -run '^$' -bench BenchmarkRegistrationFlood -benchtime 1x
+//	go test -tags bench ./tests/ -run '^$' -bench BenchmarkRegistrationFlood -benchtime 1x
 func BenchmarkRegistrationFlood(b *testing.B) {
 	app := apptest.New(b, withHashCostOf(config.EnvProduction), apptest.WithConfig(func(c *config.Config) {
 		c.Auth.IPRequests = 1 << 30 // the flood measures memory, not the limiter

@@ -14,12 +14,16 @@ func (s *Server) routes() {
 
 	api := e.Group("/api/v1")
 	// The probes answer HEAD like GET, without the body (net/http drops it).
-	probe := func(path string, h gin.HandlerFunc) { api.GET(path, h); api.HEAD(path, h) }
-	probe("/health", s.handleHealth)
-	probe("/health/detailed", s.handleHealthDetailed)
-	probe("/health/live", s.handleLive)
-	probe("/health/ready", s.handleReady)
-	probe("/health/startup", s.handleStartup)
+	api.GET("/health", s.handleHealth)
+	api.HEAD("/health", s.handleHealth)
+	api.GET("/health/detailed", s.handleHealthDetailed)
+	api.HEAD("/health/detailed", s.handleHealthDetailed)
+	api.GET("/health/live", s.handleLive)
+	api.HEAD("/health/live", s.handleLive)
+	api.GET("/health/ready", s.handleReady)
+	api.HEAD("/health/ready", s.handleReady)
+	api.GET("/health/startup", s.handleStartup)
+	api.HEAD("/health/startup", s.handleStartup)
 
 	// starter:feature auth
 	api.POST("/auth/register", s.handleRegister)
