@@ -91,20 +91,27 @@ func (r *gitRepo) resolve(ctx context.Context, ref string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// status lists the uncommitted changes under the project root, untracked
-// files included (ignored ones are not changes).
+// status lists the files with uncommitted changes under the project root,
+// untracked ones included (ignored ones are not changes), as paths from the
+// repository's top level.
 func (r *gitRepo) status(ctx context.Context) ([]string, error) {
 	out, err := r.run(ctx, nil, nil, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", r.path)
 	if err != nil {
 		return nil, err
 	}
-	var changes []string
-	for _, e := range strings.Split(string(out), "\x00") {
-		if e != "" {
-			changes = append(changes, e)
+	var paths []string
+	entries := strings.Split(string(out), "\x00")
+	for i := 0; i < len(entries); i++ {
+		e := entries[i]
+		if len(e) < 4 {
+			continue
+		}
+		paths = append(paths, e[3:])
+		if e[0] == 'R' || e[0] == 'C' { // the next entry is the rename's source
+			i++
 		}
 	}
-	return changes, nil
+	return paths, nil
 }
 
 // readTree returns every file of a commit's tree.

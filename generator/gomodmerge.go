@@ -3,7 +3,9 @@ package generator
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -89,8 +91,8 @@ func mergeGoSum(base, next, current []byte) []byte {
 	return []byte(out.String())
 }
 
-// tidy runs `go mod tidy` on a copy of the project as the update would leave
-// it (files: every path of the result, read from dir unless given) and
+// tidy runs `go mod tidy` on a copy of the project's Go code as the update
+// would leave it (files: path → content, read from dir when nil) and
 // returns the tidy go.mod and go.sum. Working on a copy keeps the rule that
 // nothing is written before everything is known. GOFLAGS=-mod=mod lets tidy
 // edit go.mod; the module cache and GOPROXY are the environment's, so the
@@ -103,7 +105,11 @@ func tidy(ctx context.Context, dir string, files map[string][]byte) (mod, sum []
 	defer os.RemoveAll(tmp)
 	for p, data := range files {
 		if data == nil {
-			if data, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
+			name := filepath.Join(dir, filepath.FromSlash(p))
+			if fi, err := os.Lstat(name); err != nil || !fi.Mode().IsRegular() {
+				continue // a submodule, a symbolic link: not the project's Go code
+			}
+			if data, err = os.ReadFile(name); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -125,5 +131,8 @@ func tidy(ctx context.Context, dir string, files map[string][]byte) (mod, sum []
 		return nil, nil, err
 	}
 	sum, err = os.ReadFile(filepath.Join(tmp, "go.sum"))
+	if errors.Is(err, fs.ErrNotExist) { // no requirements, no checksums
+		return mod, nil, nil
+	}
 	return mod, sum, err
 }

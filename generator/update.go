@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,11 +30,15 @@ var (
 // DirtyError refuses an update of a working tree with uncommitted changes:
 // the owner's last commit is what lets them review and undo the update.
 type DirtyError struct {
-	Changes []string // `git status --porcelain` entries
+	Paths []string // changed, added, deleted and untracked files, as git status names them
 }
 
 func (e *DirtyError) Error() string {
-	return fmt.Sprintf("the working tree has uncommitted changes (%d: %s)", len(e.Changes), strings.Join(e.Changes[:min(3, len(e.Changes))], ", "))
+	more := ""
+	if n := len(e.Paths) - 3; n > 0 {
+		more = fmt.Sprintf(" and %d more", n)
+	}
+	return fmt.Sprintf("the working tree has uncommitted changes (%s%s)", strings.Join(e.Paths[:min(3, len(e.Paths))], ", "), more)
 }
 
 // UpdateRequest asks to bring a generated project to a new rendering of the
@@ -162,7 +167,7 @@ func (u *Update) checkClean(ctx context.Context) error {
 		return err
 	}
 	if len(changes) > 0 {
-		return &DirtyError{Changes: changes}
+		return &DirtyError{Paths: changes}
 	}
 	return nil
 }
@@ -277,7 +282,7 @@ func (u *Update) mergeModules(ctx context.Context, base, next, current map[strin
 	}
 	sum := mergeGoSum(base[goSumFile], next[goSumFile], current[goSumFile])
 	if !dryRun {
-		files, err := u.result(ctx)
+		files, err := u.goFiles(ctx)
 		if err != nil {
 			return err
 		}
@@ -314,19 +319,23 @@ func moduleChange(f File, base, current map[string][]byte) *Change {
 	return &Change{Path: f.Path, Action: Merged, Data: f.Data}
 }
 
-// result is the project's tree after the update: path → content, nil for a
-// file the update leaves as it is on disk.
-func (u *Update) result(ctx context.Context) (map[string][]byte, error) {
+// goFiles is the part of the project's tree after the update that go mod
+// tidy reads (Go files and go.mod files): path → content, nil for a file the
+// update leaves as it is on disk.
+func (u *Update) goFiles(ctx context.Context) (map[string][]byte, error) {
 	tracked, err := u.repo.lsFiles(ctx)
 	if err != nil {
 		return nil, err
 	}
 	files := map[string][]byte{}
 	for _, p := range tracked {
-		files[p] = nil
+		if forTidy(p) {
+			files[p] = nil
+		}
 	}
 	for _, c := range u.Changes {
 		switch {
+		case !forTidy(c.Path):
 		case c.Action.Writes():
 			files[c.Path] = c.Data
 		case c.Action == Deleted:
@@ -334,6 +343,10 @@ func (u *Update) result(ctx context.Context) (map[string][]byte, error) {
 		}
 	}
 	return files, nil
+}
+
+func forTidy(p string) bool {
+	return strings.HasSuffix(p, ".go") || path.Base(p) == goModFile || p == goSumFile
 }
 
 // Conflicts lists the changes that left conflict markers.

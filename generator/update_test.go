@@ -343,7 +343,7 @@ func TestUpdateRefusals(t *testing.T) {
 	g.write("README.md", "mine\n")
 	check("dirty tree", UpdateRequest{Add: []string{"tasks"}}, func(err error) bool {
 		var de *DirtyError
-		return errors.As(err, &de) && slices.Equal(de.Changes, []string{" M README.md"})
+		return errors.As(err, &de) && slices.Equal(de.Paths, []string{"README.md"})
 	})
 	g.git("checkout", "--", "README.md")
 	g.write("scratch.txt", "untracked\n")
