@@ -310,8 +310,14 @@ func TestAddNumbersMigrationsAfterTheProjects(t *testing.T) {
 	if cfg := g.read(".starter.yaml"); !strings.Contains(cfg, "features: [auth]") || !strings.Contains(cfg, "  000002_auth: 000003_auth\n") {
 		t.Errorf(".starter.yaml:\n%s", cfg)
 	}
-	if gomod := g.read("go.mod"); !strings.Contains(gomod, "golang.org/x/crypto") {
-		t.Errorf("go.mod lacks auth's requirement:\n%s", gomod)
+	// go.mod, untouched by the owner, is the auth variant's pinned one (with
+	// golang.org/x/crypto direct), and go mod tidy agrees.
+	auth, err := NewPlan(t.Context(), realSources(), Options{Name: "demo", Module: "example.com/demo", Features: []string{"auth"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := g.read("go.mod"), auth.file(t, "go.mod"); got != want {
+		t.Errorf("go.mod:\n%s\nwant the auth variant's:\n%s", got, want)
 	}
 	g.commit("add auth")
 	if u := g.plan(realSources(), UpdateRequest{StarterVersion: "1.0"}); !u.UpToDate {
