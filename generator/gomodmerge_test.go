@@ -69,8 +69,12 @@ func TestMergeGoSum(t *testing.T) {
 	if got := string(mergeGoSum([]byte(base), []byte("t v1 h1:t=\n"), []byte(base))); got != "t v1 h1:t=\n" {
 		t.Errorf("untouched go.sum: %q", got)
 	}
-	got := string(mergeGoSum([]byte(base), []byte("a v1 h1:x=\nt v1 h1:t=\n"), []byte("a v1 h1:x=\nmine v1 h1:m=\n")))
-	if want := "a v1 h1:x=\nmine v1 h1:m=\nt v1 h1:t=\n"; got != want {
-		t.Errorf("merged go.sum = %q, want %q", got, want)
+	// The union, in the go command's order: versions compare as versions.
+	got := string(mergeGoSum([]byte(base),
+		[]byte("a v1 h1:x=\nt v1.0.10 h1:t10=\nt v1.0.10/go.mod h1:t10m=\n"),
+		[]byte("a v1 h1:x=\nmine v1 h1:m=\nt v1.0.9/go.mod h1:t9m=\n")))
+	want := "a v1 h1:x=\nmine v1 h1:m=\nt v1.0.9/go.mod h1:t9m=\nt v1.0.10 h1:t10=\nt v1.0.10/go.mod h1:t10m=\n"
+	if got != want {
+		t.Errorf("merged go.sum =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -398,3 +398,51 @@ func TestInitBase(t *testing.T) {
 		t.Errorf("after init: %v, want up to date", actions(u))
 	}
 }
+
+// The owner's own requirement survives an add that brings new ones, and the
+// merged go.mod and go.sum are what go mod tidy would write.
+func TestAddKeepsTheOwnersRequirements(t *testing.T) {
+	t.Parallel()
+	g := newGitProject(t)
+	g.write("internal/size/size.go", `// Package size formats sizes for people.
+package size
+
+import "github.com/dustin/go-humanize"
+
+// Bytes formats n bytes.
+func Bytes(n uint64) string { return humanize.Bytes(n) }
+`)
+	// What the owner runs; the module is in the cache (starter's own go.sum
+	// has it), so no network is needed.
+	g.goCmd("GOSUMDB=off", "get", "github.com/dustin/go-humanize@v1.0.1")
+	g.goCmd("", "mod", "tidy")
+	g.commit("a dependency of ours")
+	u := g.plan(realSources(), UpdateRequest{Add: []string{"auth"}, StarterVersion: "1.0"})
+	if got, ok := actions(u)["go.mod"]; !ok || got != Merged {
+		t.Errorf("go.mod: %v, want merged", actions(u))
+	}
+	if err := u.Apply(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	gomod := g.read("go.mod")
+	for _, l := range []string{"\tgithub.com/dustin/go-humanize v1.0.1\n", "\tgolang.org/x/crypto v"} {
+		if !strings.Contains(gomod, l) {
+			t.Errorf("go.mod lacks %q:\n%s", l, gomod)
+		}
+	}
+	g.goCmd("", "mod", "tidy", "-diff")
+}
+
+// goCmd runs the go command in the project with one extra variable (or none).
+func (g gitProject) goCmd(extra string, args ...string) {
+	g.t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = g.dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	if extra != "" {
+		cmd.Env = append(cmd.Env, extra)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		g.t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
