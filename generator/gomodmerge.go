@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 )
 
@@ -71,22 +72,33 @@ func mergeGoMod(base, next, current []byte) ([]byte, error) {
 }
 
 // mergeGoSum is the union of the project's checksums and upstream's, for the
-// merged go.mod; go mod tidy then drops the unused ones.
+// merged go.mod; go mod tidy then drops the unused ones. The lines are in the
+// go command's order (module path, then semantic version), which tidy keeps
+// as it finds it when the set of lines is right.
 func mergeGoSum(base, next, current []byte) []byte {
 	if bytes.Equal(current, base) {
 		return next
 	}
-	lines := map[string]bool{}
+	hashes := map[module.Version][]string{}
 	for _, data := range [][]byte{current, next} {
 		for l := range strings.Lines(string(data)) {
-			if l = strings.TrimSpace(l); l != "" {
-				lines[l] = true
+			f := strings.Fields(l)
+			if len(f) != 3 {
+				continue
+			}
+			v := module.Version{Path: f[0], Version: f[1]}
+			if !slices.Contains(hashes[v], f[2]) {
+				hashes[v] = append(hashes[v], f[2])
 			}
 		}
 	}
+	mods := slices.Collect(maps.Keys(hashes))
+	module.Sort(mods)
 	var out strings.Builder
-	for _, l := range slices.Sorted(maps.Keys(lines)) {
-		out.WriteString(l + "\n")
+	for _, m := range mods {
+		for _, h := range slices.Sorted(slices.Values(hashes[m])) {
+			fmt.Fprintf(&out, "%s %s %s\n", m.Path, m.Version, h)
+		}
 	}
 	return []byte(out.String())
 }
