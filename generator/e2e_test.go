@@ -14,11 +14,12 @@ import (
 // TestEndToEnd generates every variant and holds it to the README's promise:
 // go build, go vet and gofmt are clean, go.mod is tidy, and the project's own
 // `make test` passes against a real PostgreSQL (its embedded one, or
-// TEST_DATABASE_URL when set). It takes minutes: `go test -short` skips it,
+// TEST_DATABASE_URL when set). The auth project then has tasks added after
+// its owner's edits, and is held to the same promise. It takes minutes: `go test -short` skips it,
 // `make test` runs it (model: cmd/stringer's endtoend_test.go).
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("end-to-end build and test of every generated variant: skipped with -short")
+		t.Skip("end-to-end build and test of every generated variant and of an add: skipped with -short")
 	}
 	t.Parallel()
 	for _, tool := range []string{"go", "gofmt", "make"} {
@@ -34,21 +35,27 @@ func TestEndToEnd(t *testing.T) {
 	// and they share the build cache.
 	for _, variant := range m.VariantNames() {
 		t.Run(variant, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "demo")
-			if err := Generate(t.Context(), realSources(), goldenOptions(m.Variants[variant]), dir); err != nil {
+			p := project{t: t, dir: filepath.Join(t.TempDir(), "demo")}
+			plan, err := NewPlan(t.Context(), realSources(), goldenOptions(m.Variants[variant]))
+			if err != nil {
 				t.Fatal(err)
 			}
-			p := project{t: t, dir: dir}
+			if err := plan.Write(t.Context(), p.dir); err != nil {
+				t.Fatal(err)
+			}
 			p.write("internal/config/shipped_config_test.go", shippedConfigTest)
 			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 				t.Fatalf("templates/gomod/%s is not tidy for the current templates: run make pin\n%s", variant, out)
 			}
-			p.mustRun("go", "build", "./...")
-			p.mustRun("go", "vet", "./...")
-			if out := p.mustRun("gofmt", "-l", "."); strings.TrimSpace(out) != "" {
-				t.Errorf("gofmt -l lists files:\n%s", out)
+			p.check()
+			// The auth project goes on to its second day (no extra project
+			// generated): its owner edits it, then adds tasks.
+			if variant == "auth" {
+				if err := InitGit(t.Context(), p.dir, plan); err != nil {
+					t.Fatal(err)
+				}
+				p.addTasksAfterEdits()
 			}
-			p.mustRun("make", "test")
 		})
 	}
 }
@@ -84,6 +91,51 @@ func (p project) write(name, data string) {
 	if err := os.WriteFile(filepath.Join(p.dir, filepath.FromSlash(name)), []byte(data), 0o644); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// check holds a project to the promise: build, vet and gofmt clean, make test green.
+func (p project) check() {
+	p.t.Helper()
+	p.mustRun("go", "build", "./...")
+	p.mustRun("go", "vet", "./...")
+	if out := p.mustRun("gofmt", "-l", "."); strings.TrimSpace(out) != "" {
+		p.t.Errorf("gofmt -l lists files:\n%s", out)
+	}
+	p.mustRun("make", "test")
+}
+
+// addTasksAfterEdits is `starter add tasks` into an auth project its owner has
+// changed the way owners do (a route, a README line, a config value, a
+// migration of their own), then committed: the merge must be clean, and the
+// result tidy, building, vet-clean and passing its own tests.
+func (p project) addTasksAfterEdits() {
+	t := p.t
+	g := gitProject{t, p.dir}
+	g.edit("internal/httpapi/routes.go", "\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n",
+		"\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
+	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
+	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
+	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
+	g.write("migrations/000003_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
+	g.write("migrations/000003_notes.down.sql", "DROP TABLE notes;\n")
+	g.commit("our edits")
+	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "golden"})
+	for _, c := range u.Changes {
+		t.Logf("%-12s %s", c.Action, c.Path)
+		if c.Action == Conflicted {
+			t.Errorf("add tasks clashed with the owner's edits in %s:\n%s", c.Path, c.Data)
+		}
+	}
+	if err := u.Apply(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(p.dir, "migrations", "000004_tasks.up.sql")); err != nil {
+		t.Errorf("tasks' migration does not follow the owner's: %v", err)
+	}
+	if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
+		t.Errorf("go.mod is not tidy after add:\n%s", out)
+	}
+	p.check()
 }
 
 type project struct {

@@ -11,9 +11,11 @@ import (
 // ErrNoGit means git is not installed, so the repository was not created.
 var ErrNoGit = errors.New("git not found on PATH")
 
-// InitGit makes dir a git repository with one commit holding every file.
-// Without a configured identity the commit is made as "starter".
-func InitGit(ctx context.Context, dir string) error {
+// InitGit makes dir a git repository with one commit holding every file, and
+// records base (the plan dir was written from; nil: none) as the merge base of
+// later updates under BaseRef. Without a configured identity the commit is
+// made as "starter".
+func InitGit(ctx context.Context, dir string, base *Plan) error {
 	gitPath, err := exec.LookPath("git")
 	if err != nil {
 		return ErrNoGit
@@ -38,5 +40,25 @@ func InitGit(ctx context.Context, dir string) error {
 	if err := git("add", "--all"); err != nil {
 		return err
 	}
-	return git(append(identity, "commit", "--quiet", "--no-verify", "-m", "Initial commit from starter")...)
+	if err := git(append(identity, "commit", "--quiet", "--no-verify", "-m", "Initial commit from starter")...); err != nil {
+		return err
+	}
+	if base == nil {
+		return nil
+	}
+	return base.recordBase(ctx, dir)
+}
+
+// recordBase stores the plan's files as the merge base of a new project.
+func (p *Plan) recordBase(ctx context.Context, dir string) error {
+	repo, err := openRepo(ctx, dir)
+	if err != nil {
+		return err
+	}
+	u := &Update{To: p.Options}
+	commit, err := repo.commitFiles(ctx, p.Files, "", u.message(nil))
+	if err != nil {
+		return fmt.Errorf("merge base: %w", err)
+	}
+	return repo.updateRef(ctx, BaseRef, commit, "")
 }

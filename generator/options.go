@@ -28,6 +28,12 @@ type Options struct {
 	Features []string
 	// StarterVersion is recorded in the generated project. Default: "dev".
 	StarterVersion string
+	// Migrations renames migrations of the templates in this project, by base
+	// name: {"000003_tasks": "000004_tasks"}. `starter add` numbers a feature's
+	// migrations after the project's own and records the renames in
+	// .starter.yaml, so that later renderings keep them. Nil: the templates'
+	// names.
+	Migrations map[string]string
 	// Force allows writing into a non-empty target directory.
 	Force bool
 	// Report, when set, is told about each step as it completes. Nil: silent.
@@ -217,6 +223,9 @@ func (o Options) Normalize() (Options, error) {
 	}
 	o.Features = fs
 	if err := ValidateDBName(o.DBName); err != nil {
+		return o, err
+	}
+	if err := validateMigrationRenames(o.Migrations); err != nil {
 		return o, err
 	}
 	return o, ValidatePort(o.Port)

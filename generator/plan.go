@@ -53,7 +53,8 @@ type templateData struct {
 	GoVersion            string
 	StarterVersion       string
 	Features             struct{ Auth, Tasks bool }
-	FeatureList          []string // selected features, canonical order
+	FeatureList          []string          // selected features, canonical order
+	Migrations           []migrationRename // Options.Migrations, sorted
 }
 
 // NewPlan validates opts and renders the whole project in memory.
@@ -108,6 +109,7 @@ func (p *Plan) templateData() templateData {
 		Name: p.Options.Name, Module: p.Options.Module, DBName: p.Options.DBName, Port: p.Options.Port,
 		GoVersion: p.GoVersion, StarterVersion: p.Options.StarterVersion,
 		FeatureList: slices.Clone(p.Options.Features),
+		Migrations:  sortedRenames(p.Options.Migrations),
 	}
 	d.Features.Auth = p.Options.Has("auth")
 	d.Features.Tasks = p.Options.Has("tasks")
@@ -200,7 +202,8 @@ func (r *renderer) project(ctx context.Context, fsys fs.FS) error {
 		if benchOnly(name, data) {
 			return nil
 		}
-		return r.file("project/"+name, projectPath(name, r.plan.Options.Name), data)
+		to := renamedMigration(projectPath(name, r.plan.Options.Name), r.plan.Options.Migrations)
+		return r.file("project/"+name, to, data)
 	})
 }
 

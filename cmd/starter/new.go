@@ -312,15 +312,15 @@ func (e *env) write(ctx context.Context, req newRequest) error {
 		return err
 	}
 	// The project is complete: a late Ctrl-C no longer stops the git step.
-	gitNote := e.initGit(context.WithoutCancel(ctx), req)
+	gitNote := e.initGit(context.WithoutCancel(ctx), req, plan)
 	return e.done(plan, req, gitNote)
 }
 
-func (e *env) initGit(ctx context.Context, req newRequest) string {
+func (e *env) initGit(ctx context.Context, req newRequest, plan *generator.Plan) string {
 	if !req.git {
 		return "no git repository (--no-git)"
 	}
-	switch err := generator.InitGit(ctx, req.dir); {
+	switch err := generator.InitGit(ctx, req.dir, plan); {
 	case errors.Is(err, generator.ErrNoGit):
 		return "no git repository: git is not installed"
 	case err != nil:

@@ -33,8 +33,9 @@ func TestScript(t *testing.T) {
 		UpdateScripts:       *updateScripts,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "tree": cmdTree},
-		Condition:           condition,
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus, "tree": cmdTree,
+			"replace": cmdReplace, "unconflict": cmdUnconflict},
+		Condition: condition,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			// testscript puts the starter command first on PATH; scripts that
