@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,6 +57,24 @@ func (h webhookHandler) Handle(ctx context.Context, t *Task) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"status_code": status, "tries": tries, "response": respBody}, nil
+}
+
+// BreakerKey is the destination's host and port: a failing host opens a
+// breaker of its own, and webhooks bound for other hosts go on.
+func (h webhookHandler) BreakerKey(t *Task) string {
+	var p webhookPayload
+	if json.Unmarshal(t.Payload, &p) != nil {
+		return ""
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 func (h webhookHandler) post(ctx context.Context, target string, body []byte, t *Task) (int, string, error) {
