@@ -70,11 +70,13 @@ func RegisterBuiltins(r *Registry, b Builtins) {
 	}
 	r.Register(TypeEmail, "Send an email: {to, subject, body}", emailHandler{b.Mailer})
 	r.Register(TypeWebhook, "POST JSON to a URL: {url, body?}", webhookHandler{client: b.HTTPClient, policy: b.WebhookRetry, showReply: b.WebhookAllowPrivate})
-	r.Register(TypeDataProcessing, "Statistics over numbers: {values: [..]}", HandlerFunc(processData))
+	r.Register(TypeDataProcessing, "Process data: {data, operation?}; operation count or sum (data an array) or process (the default)",
+		HandlerFunc(processData))
 	r.Register(TypeFileCleanup, "Delete old files under the configured root: {path?, older_than_hours, pattern?, dry_run?}",
 		cleanupHandler{root: b.FileRoot, log: b.Logger})
 	r.Register(TypeReportGeneration, "Report on recent tasks: {period_hours?, task_type?}", reportHandler{b.Store})
-	r.Register(TypeDelay, "Wait: {seconds} (fractions allowed, at most 3600)", HandlerFunc(delay))
+	r.Register(TypeDelay, "Wait, then succeed or fail on purpose: {delay_seconds (0–3600, fractions kept), task_id?, "+
+		"test_scenario?, deadline? (RFC 3339), fail_attempts? (attempts 1..N fail)}", delayHandler{})
 }
 
 // decodePayload reads a task's payload strictly; a payload that does not fit

@@ -72,11 +72,27 @@ func (o *Outbox) Sent() []SentEmail {
 
 type emailHandler struct{ mailer Mailer }
 
+// emailPayload tells a missing field from an empty one.
+type emailPayload struct {
+	To      *string `json:"to"`
+	Subject *string `json:"subject"`
+	Body    *string `json:"body"`
+}
+
 func (h emailHandler) Handle(ctx context.Context, t *Task) (any, error) {
-	var e Email
-	if err := decodePayload(t, &e); err != nil {
+	var p emailPayload
+	if err := decodePayload(t, &p); err != nil {
 		return nil, err
 	}
+	switch {
+	case p.To == nil:
+		return nil, invalid(t.TaskType, "to is required")
+	case p.Subject == nil:
+		return nil, invalid(t.TaskType, "subject is required")
+	case p.Body == nil:
+		return nil, invalid(t.TaskType, "body is required")
+	}
+	e := Email{To: *p.To, Subject: *p.Subject, Body: *p.Body}
 	if addr, err := mail.ParseAddress(e.To); err != nil || addr.Address != e.To {
 		return nil, invalid(t.TaskType, "to must be a plain email address")
 	}
