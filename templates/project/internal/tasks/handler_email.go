@@ -84,21 +84,22 @@ func (h emailHandler) Handle(ctx context.Context, t *Task) (any, error) {
 	if err := decodePayload(t, &p); err != nil {
 		return nil, err
 	}
-	switch {
-	case p.To == nil:
+	if p.To == nil {
 		return nil, invalid(t.TaskType, "to is required")
-	case p.Subject == nil:
+	}
+	if addr, err := mail.ParseAddress(*p.To); err != nil || addr.Address != *p.To {
+		return nil, invalid(t.TaskType, "to must be a plain email address")
+	}
+	if p.Subject == nil {
 		return nil, invalid(t.TaskType, "subject is required")
-	case p.Body == nil:
+	}
+	if n := utf8.RuneCountInString(*p.Subject); n < 1 || n > 998 {
+		return nil, invalid(t.TaskType, "subject must be 1–998 characters")
+	}
+	if p.Body == nil {
 		return nil, invalid(t.TaskType, "body is required")
 	}
 	e := Email{To: *p.To, Subject: *p.Subject, Body: *p.Body}
-	if addr, err := mail.ParseAddress(e.To); err != nil || addr.Address != e.To {
-		return nil, invalid(t.TaskType, "to must be a plain email address")
-	}
-	if n := utf8.RuneCountInString(e.Subject); n < 1 || n > 998 {
-		return nil, invalid(t.TaskType, "subject must be 1–998 characters")
-	}
 	id, err := h.mailer.Send(ctx, e)
 	if err != nil {
 		return nil, err
