@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/starter-go/starter/runtime/retry"
+	"github.com/starter-go/starter/templates/project/internal/auth"
 )
 
 // The built-in task types.
@@ -72,9 +73,9 @@ func RegisterBuiltins(r *Registry, b Builtins) {
 	r.Register(TypeWebhook, "POST JSON to a URL: {url, body?}", webhookHandler{client: b.HTTPClient, policy: b.WebhookRetry, showReply: b.WebhookAllowPrivate})
 	r.Register(TypeDataProcessing, "Process data: {data, operation?}; operation count or sum (data an array) or process (the default)",
 		HandlerFunc(processData))
-	r.Register(TypeFileCleanup, "Delete old files under the configured root: {path?, older_than_hours, pattern?, dry_run?}",
-		cleanupHandler{root: b.FileRoot, log: b.Logger})
-	r.Register(TypeReportGeneration, "Report on recent tasks: {period_hours?, task_type?}", reportHandler{b.Store})
+	r.Register(TypeFileCleanup, "Delete old files under the configured root (admins only): {path?, older_than_hours, pattern?, dry_run?}",
+		cleanupHandler{root: b.FileRoot, log: b.Logger}, MinRole(auth.RoleAdmin))
+	r.Register(TypeReportGeneration, "Report on recent tasks its owner can see: {period_hours?, task_type?}", reportHandler{b.Store})
 	r.Register(TypeDelay, "Wait, then succeed or fail on purpose: {delay_seconds (0–3600, fractions kept), task_id?, "+
 		"test_scenario?, deadline? (RFC 3339), fail_attempts? (attempts 1..N fail)}", delayHandler{})
 }

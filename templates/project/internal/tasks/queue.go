@@ -10,9 +10,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// claimSQL takes up to $1 due tasks of the handled types ($2) for worker $3
-// with a lease of $4 microseconds. SKIP LOCKED lets any number of workers
-// claim at once without waiting on each other or taking the same row twice.
+// claimSQL takes up to $1 due tasks of the handled types ($2) that are not
+// paused, for worker $3 with a lease of $4 microseconds. SKIP LOCKED lets any
+// number of workers claim at once without waiting on each other or taking the
+// same row twice. The types still claimable are read once per claim (an
+// InitPlan over the few rows of task_types), so a pause holds from the next
+// claim of every worker on and costs the walk of tasks_claim_idx nothing.
 // "(SELECT now())" hides the time from the planner: with the real value it
 // estimates from statistics that lag behind a moving queue (a backlog that
 // was scheduled ahead looks empty) and picks a sequential scan and a sort
@@ -20,7 +23,8 @@ import (
 const claimSQL = `
 WITH due AS (
 	SELECT id FROM tasks
-	WHERE status IN ('pending', 'retrying') AND scheduled_at <= (SELECT now()) AND task_type = ANY($2)
+	WHERE status IN ('pending', 'retrying') AND scheduled_at <= (SELECT now())
+		AND task_type = ANY(ARRAY(SELECT task_type FROM task_types WHERE task_type = ANY($2) AND NOT paused))
 	ORDER BY priority DESC, scheduled_at, id
 	LIMIT $1
 	FOR UPDATE SKIP LOCKED

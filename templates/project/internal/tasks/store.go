@@ -205,11 +205,22 @@ func (s *Store) Retry(ctx context.Context, id uuid.UUID, owner *uuid.UUID) (*Tas
 		"Cannot retry a %s task: only failed tasks can be retried")
 }
 
-// Delete removes a completed, failed or cancelled task.
+// Delete removes a completed, failed or cancelled task. A task created
+// within the last QuotaWindow is remembered in task_deletions, so that it
+// still counts toward its owner's creation quota.
 func (s *Store) Delete(ctx context.Context, id uuid.UUID, owner *uuid.UUID) error {
-	_, err := s.transition(ctx, "delete", id, owner, `DELETE FROM tasks
-		WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2) AND status IN ('completed', 'failed', 'cancelled')
-		RETURNING `+taskColumns, "Cannot delete a %s task: only completed, failed or cancelled tasks can be deleted")
+	_, err := s.transition(ctx, "delete", id, owner, `WITH gone AS (
+			DELETE FROM tasks
+			WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2) AND status IN ('completed', 'failed', 'cancelled')
+			RETURNING *),
+		recent AS (
+			INSERT INTO task_deletions (created_by, created_at)
+			SELECT created_by, created_at FROM gone
+			WHERE created_by IS NOT NULL AND created_at > now() - interval '`+quotaWindowSQL+`'),
+		pruned AS (
+			DELETE FROM task_deletions WHERE created_at <= now() - interval '`+quotaWindowSQL+`')
+		SELECT `+taskColumns+` FROM gone`,
+		"Cannot delete a %s task: only completed, failed or cancelled tasks can be deleted")
 	return err
 }
 

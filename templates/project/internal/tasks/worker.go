@@ -190,7 +190,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return errors.New("worker: Run called twice")
 	}
 	defer w.state.Store(stateStopped)
-	if err := w.store.RegisterTypes(ctx, w.types, w.reg.descriptions(w.types)); err != nil {
+	if err := w.store.RegisterTypes(ctx, w.reg.Specs()); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
 	w.markOK()
