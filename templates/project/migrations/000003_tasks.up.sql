@@ -36,6 +36,9 @@ CREATE TABLE tasks (
     created_by       uuid        REFERENCES users (id) ON DELETE SET NULL,
     locked_by        text,
     lease_expires_at timestamptz,
+    -- Set on the waiting tasks of a paused type (task_types.paused), so that
+    -- they leave tasks_claim_idx and claims never walk past them.
+    paused           boolean     NOT NULL DEFAULT false,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     -- A lease exists exactly while the task runs; the worker's writes rely on it.
@@ -49,7 +52,10 @@ CREATE TABLE tasks (
 
 -- The claim: claimable rows by priority, then earliest due.
 CREATE INDEX tasks_claim_idx ON tasks (priority DESC, scheduled_at, id)
-    WHERE status IN ('pending', 'retrying');
+    WHERE status IN ('pending', 'retrying') AND NOT paused;
+-- The tasks held by a paused type, found again when it is resumed. Empty
+-- while nothing is paused.
+CREATE INDEX tasks_paused_idx ON tasks (task_type) WHERE paused;
 -- The lease reaper: running rows by lease expiry.
 CREATE INDEX tasks_lease_idx ON tasks (lease_expires_at) WHERE status = 'running';
 -- A user's list, newest first. Every index costs each claim and each

@@ -1,7 +1,10 @@
 package tests
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/starter-go/starter/templates/project/internal/apptest"
@@ -52,34 +55,88 @@ func TestPauseTaskTypeIsForModerators(t *testing.T) {
 	a.app.CreateTask(u.token, nil)
 }
 
-// No worker claims a paused type's tasks until it is resumed; other types go
-// on. The paused task is critical and older, the other one low: a claim that
-// takes the low one would have taken the critical one first, were it
-// claimable.
+// No worker claims a paused type's tasks until it is resumed, whether they
+// were waiting when it was paused, created while it was, or retried by hand
+// meanwhile; other types go on. The held tasks are critical and older, the
+// other one low: a claim that takes the low one would have taken a critical
+// one first, were it claimable.
 func TestPausedTypeIsNotClaimedUntilResumed(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
+	a := &taskAPI{app: b.app}
+	mod := a.user(t, "moderator")
+	b.app.RegisterTaskTypes("paused_kind", "other_kind")
+	critical := func() *tasks.Task {
+		return b.app.InsertTask(tasks.NewTask{TaskType: "paused_kind", Priority: tasks.PriorityCritical})
+	}
+	before, dead := critical(), critical()
+	a.setStatus(t, dead.ID, tasks.StatusFailed)
+	if r := b.app.PostJSONAuth(typePath("paused_kind", "pause"), mod.token, nil); r.Status != http.StatusOK {
+		t.Fatalf("pause: %d %s", r.Status, r.Body)
+	}
+	after := critical()
+	if r := b.app.PostJSONAuth(taskPath(dead.ID, "/retry"), mod.token, nil); r.Status != http.StatusOK {
+		t.Fatalf("retry: %d %s", r.Status, r.Body)
+	}
+	held := []*tasks.Task{before, after, dead}
+
 	reg := tasks.NewRegistry()
 	h := b.rec.handler(nil)
 	reg.Register("paused_kind", "test", h)
 	reg.Register("other_kind", "test", h)
 	b.app.StartWorker(reg, apptest.WorkerSettings())
-	a := &taskAPI{app: b.app}
-	mod := a.user(t, "moderator")
-	if r := b.app.PostJSONAuth(typePath("paused_kind", "pause"), mod.token, nil); r.Status != http.StatusOK {
-		t.Fatalf("pause: %d %s", r.Status, r.Body)
-	}
-	held := b.app.InsertTask(tasks.NewTask{TaskType: "paused_kind", Priority: tasks.PriorityCritical})
 	other := b.app.InsertTask(tasks.NewTask{TaskType: "other_kind", Priority: tasks.PriorityLow})
 	b.app.WaitStatus(other.ID, tasks.StatusCompleted)
-	if cur := b.app.Task(held.ID); cur.Status != tasks.StatusPending || cur.CurrentAttempt != 0 || b.rec.count(held.ID) != 0 {
-		t.Fatalf("a paused type's task was claimed: %+v", cur)
+	for _, h := range held {
+		if cur := b.app.Task(h.ID); cur.Status != tasks.StatusPending || b.rec.count(h.ID) != 0 {
+			t.Fatalf("a paused type's task was claimed: %+v", cur)
+		}
 	}
 	if r := b.app.PostJSONAuth(typePath("paused_kind", "resume"), mod.token, nil); r.Status != http.StatusOK {
 		t.Fatalf("resume: %d %s", r.Status, r.Body)
 	}
-	if done := b.app.WaitStatus(held.ID, tasks.StatusCompleted); done.CurrentAttempt != 1 || b.rec.count(held.ID) != 1 {
-		t.Fatalf("resumed task %+v ran %d times", done, b.rec.count(held.ID))
+	for _, h := range held {
+		if done := b.app.WaitStatus(h.ID, tasks.StatusCompleted); done.CurrentAttempt != 1 || b.rec.count(h.ID) != 1 {
+			t.Fatalf("resumed task %+v ran %d times", done, b.rec.count(h.ID))
+		}
+	}
+}
+
+// A task that was running when its type was paused and fails afterwards is
+// not claimed again until the type is resumed, though it is due at once.
+func TestTaskRunningWhenPausedWaitsForResume(t *testing.T) {
+	t.Parallel()
+	b := setupWorker(t)
+	a := &taskAPI{app: b.app}
+	mod := a.user(t, "moderator")
+	started, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	reg := tasks.NewRegistry()
+	reg.Register("paused_kind", "test", b.rec.handler(func(context.Context, *tasks.Task) (any, error) {
+		if first.CompareAndSwap(false, true) {
+			close(started)
+			<-release
+			return nil, errors.New("failed after the pause")
+		}
+		return "ok", nil
+	}))
+	reg.Register("other_kind", "test", b.rec.handler(nil))
+	b.app.StartWorker(reg, apptest.WorkerSettings())
+	straggler := b.app.InsertTask(tasks.NewTask{TaskType: "paused_kind", Priority: tasks.PriorityCritical, RetryStrategy: fixedRetry(0)})
+	<-started
+	if r := b.app.PostJSONAuth(typePath("paused_kind", "pause"), mod.token, nil); r.Status != http.StatusOK {
+		t.Fatalf("pause: %d %s", r.Status, r.Body)
+	}
+	close(release)
+	b.app.WaitStatus(straggler.ID, tasks.StatusRetrying)
+	other := b.app.InsertTask(tasks.NewTask{TaskType: "other_kind", Priority: tasks.PriorityLow})
+	b.app.WaitStatus(other.ID, tasks.StatusCompleted)
+	if cur := b.app.Task(straggler.ID); cur.Status != tasks.StatusRetrying || b.rec.count(straggler.ID) != 1 {
+		t.Fatalf("claimed while paused: %+v, %d runs", cur, b.rec.count(straggler.ID))
+	}
+	b.app.PostJSONAuth(typePath("paused_kind", "resume"), mod.token, nil)
+	if done := b.app.WaitStatus(straggler.ID, tasks.StatusCompleted); done.CurrentAttempt != 2 {
+		t.Fatalf("straggler %+v", done)
 	}
 }
 

@@ -48,8 +48,8 @@ const (
 	quotaLockSQL = `SELECT pg_advisory_xact_lock(hashtext('tasks.quota'), hashtext($1::text))`
 
 	createWithinSQL = `
-INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by)
-SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8
+INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by, paused)
+SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8, tt.paused
 FROM task_types tt JOIN users u ON u.id = $8
 WHERE tt.task_type = $1 AND tt.is_active
 	AND array_position(ARRAY['user', 'moderator', 'admin'], u.role) >= array_position(ARRAY['user', 'moderator', 'admin'], tt.min_role)

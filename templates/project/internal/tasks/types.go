@@ -87,13 +87,23 @@ func (s *Store) RegisterTypes(ctx context.Context, types []TypeSpec) error {
 }
 
 // SetPaused pauses or resumes a task type. A paused type still accepts
-// tasks, but no worker claims them until it is resumed. Both wake the
+// tasks, but no worker claims them until it is resumed. Its waiting tasks
+// are marked (or unmarked) in the same statement: a write per waiting task
+// of the type, once, so that claims do not pay for the pause. Both wake the
 // listening workers (for a pause, harmlessly), so that resumed tasks start
 // at once. A type that does not exist is apperr NotFound.
 func (s *Store) SetPaused(ctx context.Context, name string, paused bool) (TaskType, error) {
+	// Each statement names the index it can use: the claim index finds the
+	// waiting tasks to mark, tasks_paused_idx the marked ones.
+	mark := `UPDATE tasks SET paused = true
+		WHERE task_type = $1 AND status IN ('pending', 'retrying') AND NOT paused AND EXISTS (SELECT 1 FROM t)`
+	if !paused {
+		mark = `UPDATE tasks SET paused = false WHERE task_type = $1 AND paused AND EXISTS (SELECT 1 FROM t)`
+	}
 	var tt TaskType
 	err := s.pool.QueryRow(ctx, `WITH t AS (
-			UPDATE task_types SET paused = $2, updated_at = now() WHERE task_type = $1 RETURNING *)
+			UPDATE task_types SET paused = $2, updated_at = now() WHERE task_type = $1 RETURNING *),
+		marked AS (`+mark+`)
 		SELECT `+typeColumns+` FROM t, pg_notify('tasks_new', '')`, name, paused).
 		Scan(typeFields(&tt)...)
 	if errors.Is(err, pgx.ErrNoRows) {
