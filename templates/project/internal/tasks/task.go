@@ -30,7 +30,7 @@ import (
 // Status is where a task is in its life cycle.
 type Status string
 
-// The statuses of api.md.
+// The statuses of a task's life cycle.
 const (
 	StatusPending   Status = "pending"
 	StatusRunning   Status = "running"
