@@ -4,8 +4,7 @@
 // most MaxTrials trial calls through (half-open) and closes again after
 // SuccessThreshold successful trials.
 //
-// It replaces the breaker of the Rust starter this project was ported from,
-// and fixes what made that one hard to use in a task queue:
+// It is built for a task queue, where a common breaker gets in the way:
 //
 //   - An open breaker must defer work, not fail it. Allow reports ErrOpen
 //     before anything runs, so the worker can put the task back with

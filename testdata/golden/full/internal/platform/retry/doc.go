@@ -5,8 +5,7 @@
 // without Do: it stores a Strategy as the JSON retry_strategy of a task and
 // reschedules the task Policy.Delay(attempt) later.
 //
-// It ports the retry strategies of the Rust starter, with what that version
-// lacked:
+// What sets it apart from a plain backoff loop:
 //
 //   - Time and chance are injected: Policy.Rand draws the jitter and
 //     Policy.Sleep waits, so tests check exact delays and cancellation
