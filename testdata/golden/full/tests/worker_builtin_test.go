@@ -224,7 +224,8 @@ func TestDataProcessingTaskComputesStatistics(t *testing.T) {
 
 func TestFileCleanupTaskDeletesOnlyOldFilesUnderTheRoot(t *testing.T) {
 	t.Parallel()
-	a, u := setupBuiltins(t, nil)
+	a, _ := setupBuiltins(t, nil)
+	u := a.user(t, "admin") // file_cleanup needs an admin
 	root := a.app.Config.Tasks.FileCleanupRoot
 	outside := filepath.Join(t.TempDir(), "precious.log")
 	old := time.Now().Add(-48 * time.Hour)
@@ -277,7 +278,8 @@ func TestFileCleanupTaskDeletesOnlyOldFilesUnderTheRoot(t *testing.T) {
 
 func TestFileCleanupTaskRefusesPathsOutsideTheRoot(t *testing.T) {
 	t.Parallel()
-	a, u := setupBuiltins(t, nil)
+	a, _ := setupBuiltins(t, nil)
+	u := a.user(t, "admin") // file_cleanup needs an admin
 	for _, p := range []string{"../", "/etc", "logs/../../x"} {
 		task := a.app.CreateTask(u.token, map[string]any{"task_type": "file_cleanup",
 			"payload": map[string]any{"path": p, "older_than_hours": 0}})
