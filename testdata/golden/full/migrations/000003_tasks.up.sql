@@ -66,15 +66,16 @@ CREATE INDEX tasks_lease_idx ON tasks (lease_expires_at) WHERE status = 'running
 CREATE INDEX tasks_owner_idx ON tasks (created_by, created_at DESC, id DESC);
 -- The dead letter queue.
 CREATE INDEX tasks_failed_idx ON tasks (completed_at DESC, id DESC) WHERE status = 'failed';
--- A user's quota of tasks waiting to run. A claim or a completion adds no
+-- A user's quota of tasks waiting to run. Claims and final outcomes add no
 -- entry here (their new row versions are neither pending nor retrying): only
--- an insert, a retry and a release do.
+-- inserts, retries and releases do.
 CREATE INDEX tasks_owner_waiting_idx ON tasks (created_by) WHERE status IN ('pending', 'retrying');
 
 -- Tasks deleted through the API within a minute of their creation, so that
 -- create-and-delete does not get around the per-minute creation quota.
--- Rows older than a minute are pruned by the next such deletion.
+-- Every deletion through the API prunes the rows older than a minute.
 CREATE TABLE task_deletions (
+    id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     created_by uuid        NOT NULL,
     created_at timestamptz NOT NULL
 );
