@@ -122,10 +122,11 @@ func (b *Breaker) Allow() (done func(success bool), err error) {
 }
 
 // Execute runs fn if the breaker allows it and records the outcome (see
-// Settings.IsFailure and Settings.Ignore). It returns fn's error unchanged, or ErrOpen or
-// ErrTooManyTrials without running fn. Execute does not check ctx itself:
-// fn gets it, and an error caused by its cancellation counts as neither
-// success nor failure. A panic in fn counts as a failure and goes on up.
+// Settings.IsFailure and Settings.Ignore). It returns fn's error unchanged,
+// or ErrOpen or ErrTooManyTrials without running fn. Execute does not check
+// ctx itself: fn gets it, and an error caused by its cancellation counts as
+// neither success nor failure. A panic in fn counts as a failure and goes on
+// up.
 func (b *Breaker) Execute(ctx context.Context, fn func(ctx context.Context) error) error {
 	gen, err := b.acquire()
 	if err != nil {
