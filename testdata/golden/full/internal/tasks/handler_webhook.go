@@ -91,8 +91,12 @@ func (h webhookHandler) BreakerKey(t *Task) string {
 		return ""
 	}
 	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	switch {
+	case port != "":
+	case u.Scheme == "https":
+		port = "443"
+	default:
+		port = "80"
 	}
 	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
