@@ -10,7 +10,7 @@
 //
 // Our worker is the real `worker` command of the template (built from
 // ../templates/project/cmd/app, configured through its environment) running
-// delay_task with seconds 0, the closest built-in to a no-op. River runs
+// delay_task with delay_seconds 0, the closest built-in to a no-op. River runs
 // in-process with a no-op worker. PostgreSQL is an embedded throw-away
 // cluster (runtime/pgembed) unless -dsn or TEST_DATABASE_URL names a server.
 //

@@ -14,7 +14,7 @@ import (
 )
 
 // ours runs the template's `worker` command as a separate process, as it is
-// deployed, on delay_task with seconds 0.
+// deployed, on delay_task with delay_seconds 0.
 type ours struct {
 	bin         string
 	concurrency int
@@ -42,7 +42,7 @@ func (o *ours) prepare(ctx context.Context, dsn string, pool *pgxpool.Pool) erro
 
 func (o *ours) backlog(ctx context.Context, pool *pgxpool.Pool, n int) error {
 	_, err := pool.Exec(ctx, `INSERT INTO tasks (task_type, payload)
-		SELECT 'delay_task', '{"seconds":0}' FROM generate_series(1, $1)`, n)
+		SELECT 'delay_task', '{"delay_seconds":0}' FROM generate_series(1, $1)`, n)
 	o.waiting = err == nil
 	return err
 }
@@ -96,7 +96,7 @@ func (o *ours) launch(ctx context.Context, pool *pgxpool.Pool) error {
 func (o *ours) insert(ctx context.Context, pool *pgxpool.Pool) error {
 	// The statement of tasks.Store.Create.
 	_, err := pool.Exec(ctx, `INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by)
-		SELECT $1, 1, '{"seconds":0}', '{}', 5, NULL, now(), NULL
+		SELECT $1, 1, '{"delay_seconds":0}', '{}', 5, NULL, now(), NULL
 		WHERE EXISTS (SELECT 1 FROM task_types WHERE task_type = $1 AND is_active)`, "delay_task")
 	return err
 }

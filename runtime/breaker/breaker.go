@@ -36,6 +36,7 @@ type Breaker struct {
 	clock            func() time.Time
 	onStateChange    func(name string, from, to State)
 	isFailure        func(err error) bool
+	ignore           func(err error) bool
 }
 
 // epoch holds what one generation needs besides the word. It is replaced,
@@ -65,6 +66,7 @@ func New(name string, s Settings) *Breaker {
 		clock:            s.clock(),
 		onStateChange:    s.OnStateChange,
 		isFailure:        s.IsFailure,
+		ignore:           s.Ignore,
 	}
 	b.epoch.Store(b.newEpoch(0, time.Time{}))
 	return b
@@ -120,10 +122,11 @@ func (b *Breaker) Allow() (done func(success bool), err error) {
 }
 
 // Execute runs fn if the breaker allows it and records the outcome (see
-// Settings.IsFailure). It returns fn's error unchanged, or ErrOpen or
-// ErrTooManyTrials without running fn. Execute does not check ctx itself:
-// fn gets it, and an error caused by its cancellation counts as neither
-// success nor failure. A panic in fn counts as a failure and goes on up.
+// Settings.IsFailure and Settings.Ignore). It returns fn's error unchanged,
+// or ErrOpen or ErrTooManyTrials without running fn. Execute does not check
+// ctx itself: fn gets it, and an error caused by its cancellation counts as
+// neither success nor failure. A panic in fn counts as a failure and goes on
+// up.
 func (b *Breaker) Execute(ctx context.Context, fn func(ctx context.Context) error) error {
 	gen, err := b.acquire()
 	if err != nil {
@@ -146,6 +149,8 @@ func (b *Breaker) classify(ctx context.Context, err error) outcome {
 	case err == nil:
 		return success
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return ignored
+	case b.ignore != nil && b.ignore(err):
 		return ignored
 	case b.isFailure != nil && !b.isFailure(err):
 		return success

@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	tables = append(tables, "users", "sessions")
 	// starter:end
 	// starter:feature tasks
-	tables = append(tables, "tasks", "task_types")
+	tables = append(tables, "tasks", "task_types", "task_deletions")
 	// starter:end
 	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
 	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))

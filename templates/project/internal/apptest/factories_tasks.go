@@ -49,7 +49,11 @@ func (ta *TestApp) CreateTask(token string, overrides map[string]any) tasks.Task
 // handling them would at start-up.
 func (ta *TestApp) RegisterTaskTypes(names ...string) {
 	ta.t.Helper()
-	if err := tasks.NewStore(ta.DB).RegisterTypes(context.Background(), names, make([]string, len(names))); err != nil {
+	specs := make([]tasks.TypeSpec, len(names))
+	for i, n := range names {
+		specs[i] = tasks.TypeSpec{Name: n}
+	}
+	if err := tasks.NewStore(ta.DB).RegisterTypes(context.Background(), specs); err != nil {
 		ta.t.Fatalf("register task types: %v", err)
 	}
 }

@@ -36,10 +36,18 @@ type Tasks struct {
 	FileCleanupRoot string `mapstructure:"file_cleanup_root"`
 	// WebhookTimeout bounds one HTTP POST of the webhook task (default 10s).
 	WebhookTimeout time.Duration `mapstructure:"webhook_timeout"`
-	// WebhookAllowPrivate lets webhooks reach loopback and private addresses
-	// (default true in development and test, false in production, where a
-	// user-supplied URL must not reach the internal network).
+	// WebhookAllowPrivate lets webhooks reach loopback, private and reserved
+	// addresses, and keeps the start of each reply in the task's result
+	// (default true in development and test; false in production, where a
+	// user-supplied URL must not reach the internal network, nor its owner
+	// read what a host only the worker reaches answers).
 	WebhookAllowPrivate bool `mapstructure:"webhook_allow_private"`
+	// QuotaPerMinute caps the tasks one user creates through the API in any
+	// minute; over it POST /tasks answers 429 (default 120; 0: no cap).
+	QuotaPerMinute int `mapstructure:"quota_per_minute"`
+	// QuotaWaiting caps one user's tasks pending or retrying at once; over
+	// it POST /tasks answers 429 (default 1000; 0: no cap).
+	QuotaWaiting int `mapstructure:"quota_waiting"`
 }
 
 func tasksDefaults(env string) Tasks {
@@ -56,6 +64,8 @@ func tasksDefaults(env string) Tasks {
 		FileCleanupRoot:         ".data/files",
 		WebhookTimeout:          10 * time.Second,
 		WebhookAllowPrivate:     true,
+		QuotaPerMinute:          120,
+		QuotaWaiting:            1000,
 	}
 	switch env {
 	case EnvTest:
@@ -92,6 +102,10 @@ func (c *Config) validateTasks() error {
 		return Invalid("tasks.breaker_timeout", "must be positive", t.BreakerTimeout)
 	case t.WebhookTimeout <= 0:
 		return Invalid("tasks.webhook_timeout", "must be positive", t.WebhookTimeout)
+	case t.QuotaPerMinute < 0:
+		return Invalid("tasks.quota_per_minute", "must not be negative (0: no cap)", t.QuotaPerMinute)
+	case t.QuotaWaiting < 0:
+		return Invalid("tasks.quota_waiting", "must not be negative (0: no cap)", t.QuotaWaiting)
 	}
 	return nil
 }

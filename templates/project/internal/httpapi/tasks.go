@@ -101,7 +101,8 @@ func (s *Server) createTask(c *gin.Context) {
 		WriteError(c, err)
 		return
 	}
-	t, err := s.Tasks.Create(c.Request.Context(), n)
+	quota := tasks.Quota{PerMinute: s.Config.Tasks.QuotaPerMinute, Waiting: s.Config.Tasks.QuotaWaiting}
+	t, err := s.Tasks.CreateWithin(c.Request.Context(), n, quota)
 	if err != nil {
 		WriteError(c, err)
 		return
@@ -305,4 +306,21 @@ func (s *Server) upsertTaskType(c *gin.Context) {
 		return
 	}
 	OK(c, http.StatusOK, tt, "Task type updated")
+}
+
+// setTaskTypePaused pauses or resumes a task type: its tasks are still
+// accepted, but no worker claims them while it is paused.
+func (s *Server) setTaskTypePaused(paused bool) gin.HandlerFunc {
+	message := "Task type resumed"
+	if paused {
+		message = "Task type paused"
+	}
+	return func(c *gin.Context) {
+		tt, err := s.Tasks.SetPaused(c.Request.Context(), c.Param("task_type"), paused)
+		if err != nil {
+			WriteError(c, err)
+			return
+		}
+		OK(c, http.StatusOK, tt, message)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/starter-go/starter/runtime/retry"
+	"github.com/starter-go/starter/templates/project/internal/auth"
 )
 
 // The built-in task types.
@@ -30,8 +31,11 @@ type Builtins struct {
 	HTTPClient *http.Client
 	// WebhookTimeout bounds one POST. Default 10s.
 	WebhookTimeout time.Duration
-	// WebhookAllowPrivate lets the default client reach loopback and private
-	// networks. Default false.
+	// WebhookAllowPrivate lets the default client reach loopback, private
+	// and reserved addresses, and keeps the first bytes of each reply in the
+	// task's result (otherwise only its status and size: the reply of a host
+	// that only the worker can reach is not for the task's owner to read).
+	// Default false: only public unicast addresses, no reply body.
 	WebhookAllowPrivate bool
 	// WebhookRetry retries a POST within one attempt (a connection reset, a
 	// 503), before the task's own retry strategy takes over. Default: 3 tries,
@@ -66,12 +70,14 @@ func RegisterBuiltins(r *Registry, b Builtins) {
 		b.WebhookRetry = retry.Policy{Strategy: s, MaxAttempts: 3}
 	}
 	r.Register(TypeEmail, "Send an email: {to, subject, body}", emailHandler{b.Mailer})
-	r.Register(TypeWebhook, "POST JSON to a URL: {url, body?}", webhookHandler{client: b.HTTPClient, policy: b.WebhookRetry})
-	r.Register(TypeDataProcessing, "Statistics over numbers: {values: [..]}", HandlerFunc(processData))
-	r.Register(TypeFileCleanup, "Delete old files under the configured root: {path?, older_than_hours, pattern?, dry_run?}",
-		cleanupHandler{root: b.FileRoot, log: b.Logger})
-	r.Register(TypeReportGeneration, "Report on recent tasks: {period_hours?, task_type?}", reportHandler{b.Store})
-	r.Register(TypeDelay, "Wait: {seconds} (fractions allowed, at most 3600)", HandlerFunc(delay))
+	r.Register(TypeWebhook, "POST JSON to a URL: {url, body?}", webhookHandler{client: b.HTTPClient, policy: b.WebhookRetry, showReply: b.WebhookAllowPrivate})
+	r.Register(TypeDataProcessing, "Process data: {data, operation?}; operation count or sum (data an array) or process (the default)",
+		HandlerFunc(processData))
+	r.Register(TypeFileCleanup, "Delete old files under the configured root (admins only): {path?, older_than_hours, pattern?, dry_run?}",
+		cleanupHandler{root: b.FileRoot, log: b.Logger}, MinRole(auth.RoleAdmin))
+	r.Register(TypeReportGeneration, "Report on recent tasks its owner can see: {period_hours?, task_type?}", reportHandler{b.Store})
+	r.Register(TypeDelay, "Wait, then succeed or fail on purpose: {delay_seconds (0–3600, fractions kept), task_id?, "+
+		"test_scenario?, deadline? (RFC 3339), fail_attempts? (attempts 1..N fail)}", delayHandler{})
 }
 
 // decodePayload reads a task's payload strictly; a payload that does not fit

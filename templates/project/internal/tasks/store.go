@@ -73,9 +73,9 @@ func (s *Store) Create(ctx context.Context, n NewTask) (*Task, error) {
 		sched = &n.ScheduledAt
 	}
 	row := s.pool.QueryRow(ctx, `
-		INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by)
-		SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8
-		WHERE EXISTS (SELECT 1 FROM task_types WHERE task_type = $1 AND is_active)
+		INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by, paused)
+		SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8, paused
+		FROM task_types WHERE task_type = $1 AND is_active
 		RETURNING `+taskColumns,
 		n.TaskType, n.Priority, n.Payload, n.Metadata, n.MaxAttempts, n.RetryStrategy, sched, n.CreatedBy)
 	t, err := scanTask(row)
@@ -198,18 +198,30 @@ func (s *Store) Cancel(ctx context.Context, id uuid.UUID, owner *uuid.UUID) (*Ta
 func (s *Store) Retry(ctx context.Context, id uuid.UUID, owner *uuid.UUID) (*Task, error) {
 	return s.transition(ctx, "retry", id, owner, `WITH t AS (
 			UPDATE tasks SET status = 'pending', current_attempt = 0, scheduled_at = now(),
-				started_at = NULL, completed_at = NULL, result = NULL, updated_at = now()
+				started_at = NULL, completed_at = NULL, result = NULL, updated_at = now(),
+				paused = (SELECT paused FROM task_types WHERE task_type = tasks.task_type)
 			WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2) AND status = 'failed'
 			RETURNING *)
 		SELECT `+taskColumns+` FROM t, pg_notify('tasks_new', '')`,
 		"Cannot retry a %s task: only failed tasks can be retried")
 }
 
-// Delete removes a completed, failed or cancelled task.
+// Delete removes a completed, failed or cancelled task. A task created
+// within the last QuotaWindow is remembered in task_deletions, so that it
+// still counts toward its owner's creation quota.
 func (s *Store) Delete(ctx context.Context, id uuid.UUID, owner *uuid.UUID) error {
-	_, err := s.transition(ctx, "delete", id, owner, `DELETE FROM tasks
-		WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2) AND status IN ('completed', 'failed', 'cancelled')
-		RETURNING `+taskColumns, "Cannot delete a %s task: only completed, failed or cancelled tasks can be deleted")
+	_, err := s.transition(ctx, "delete", id, owner, `WITH gone AS (
+			DELETE FROM tasks
+			WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2) AND status IN ('completed', 'failed', 'cancelled')
+			RETURNING *),
+		recent AS (
+			INSERT INTO task_deletions (created_by, created_at)
+			SELECT created_by, created_at FROM gone
+			WHERE created_by IS NOT NULL AND created_at > now() - interval '`+quotaWindowSQL+`'),
+		pruned AS (
+			DELETE FROM task_deletions WHERE created_at <= now() - interval '`+quotaWindowSQL+`')
+		SELECT `+taskColumns+` FROM gone`,
+		"Cannot delete a %s task: only completed, failed or cancelled tasks can be deleted")
 	return err
 }
 

@@ -130,11 +130,15 @@ type Task struct {
 
 // TaskType is an entry of the registry of task types.
 type TaskType struct {
-	TaskType    string    `json:"task_type"`
-	Description string    `json:"description"`
-	IsActive    bool      `json:"is_active"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	TaskType    string `json:"task_type"`
+	Description string `json:"description"`
+	IsActive    bool   `json:"is_active"`
+	// Paused types accept tasks that no worker claims until resumed.
+	Paused bool `json:"paused"`
+	// MinRole is the lowest role that may create the type's tasks.
+	MinRole   string    `json:"min_role"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Stats counts tasks by status.

@@ -41,8 +41,11 @@ type Settings struct {
 	// ShutdownGrace is how long running tasks may finish once Run's context
 	// ends; the rest are cancelled and released. Default 0: release at once.
 	ShutdownGrace time.Duration
-	// Breaker configures the circuit breaker of each task type (its own zero
-	// value is valid). Its OnStateChange is called after the worker's own.
+	// Breaker configures the circuit breaker of each task type, and of each
+	// key of a type whose handler is a BreakerKeyer (its own zero value is
+	// valid). Its OnStateChange is called after the worker's own. Errors
+	// marked retry.Permanent are ignored by every breaker, besides those its
+	// Ignore picks: one user's bad payloads must not defer everyone's tasks.
 	Breaker breaker.Settings
 	// DeferMin is the shortest delay of a task deferred by its breaker, so a
 	// half-open breaker busy with its trial does not make the worker spin.
@@ -98,7 +101,7 @@ type Worker struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	types    []string
-	breakers map[string]*breaker.Breaker
+	breakers *breakerSet
 
 	running   atomic.Int64
 	handlers  sync.WaitGroup
@@ -134,40 +137,49 @@ func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, 
 		log:       log.With("worker", s.ID),
 		metrics:   metrics,
 		types:     reg.Types(),
-		breakers:  map[string]*breaker.Breaker{},
 		jobs:      make(chan *Task, s.Concurrency),
 		slotFreed: make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
 		outcomes:  make(chan outcome, 2*s.Concurrency),
 		flushed:   make(chan struct{}),
 	}
-	for _, t := range w.types {
-		w.breakers[t] = w.newBreaker(t)
-	}
+	w.breakers = newBreakerSet(reg, w.types, w.newBreaker)
 	w.markOK() // the health check gives Run its first window from now
 	return w
 }
 
-func (w *Worker) newBreaker(taskType string) *breaker.Breaker {
+// newBreaker makes the breaker of a task type (key empty) or of one key of
+// a type whose handler is a BreakerKeyer; only the former have a metric, so
+// that users' payloads cannot add series.
+func (w *Worker) newBreaker(taskType, key string) *breaker.Breaker {
 	bs := w.s.Breaker
+	bs.Ignore = ignoreForBreaker(bs.Ignore)
 	user := bs.OnStateChange
 	bs.OnStateChange = func(name string, from, to breaker.State) {
-		w.metrics.setBreaker(name, to)
-		w.log.Warn("task breaker changed state", "task_type", name, "from", from.String(), "to", to.String())
+		if key == "" {
+			w.metrics.setBreaker(taskType, to)
+		}
+		w.log.Warn("task breaker changed state", "task_type", taskType, "key", key, "from", from.String(), "to", to.String())
 		if user != nil {
 			user(name, from, to)
 		}
 	}
-	w.metrics.setBreaker(taskType, breaker.Closed)
-	return breaker.New(taskType, bs)
+	name := taskType
+	if key == "" {
+		w.metrics.setBreaker(taskType, breaker.Closed)
+	} else {
+		name += " " + key
+	}
+	return breaker.New(name, bs)
 }
 
 // ID returns the worker's name, as written in locked_by.
 func (w *Worker) ID() string { return w.s.ID }
 
 // Breaker returns the circuit breaker of a task type, or nil for a type the
-// worker does not handle.
-func (w *Worker) Breaker(taskType string) *breaker.Breaker { return w.breakers[taskType] }
+// worker does not handle. A type whose handler is a BreakerKeyer uses it
+// only for tasks without a key.
+func (w *Worker) Breaker(taskType string) *breaker.Breaker { return w.breakers.byType[taskType] }
 
 // Run registers the worker's task types, then claims and runs tasks until ctx
 // ends. It then stops claiming, lets running tasks finish for ShutdownGrace,
@@ -178,7 +190,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return errors.New("worker: Run called twice")
 	}
 	defer w.state.Store(stateStopped)
-	if err := w.store.RegisterTypes(ctx, w.types, w.reg.descriptions(w.types)); err != nil {
+	if err := w.store.RegisterTypes(ctx, w.reg.Specs()); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
 	w.markOK()
@@ -348,7 +360,7 @@ func (w *Worker) runOne(runCtx context.Context, t *Task) {
 func (w *Worker) execute(runCtx context.Context, t *Task) outcome {
 	o := outcome{id: t.ID, attempt: t.CurrentAttempt, taskType: t.TaskType}
 	h, _ := w.reg.handler(t.TaskType)
-	br := w.breakers[t.TaskType]
+	br := w.breakers.forTask(t)
 	var result []byte
 	ran := false
 	err := br.Execute(runCtx, func(runCtx context.Context) error {

@@ -207,12 +207,13 @@ func TestDataProcessingTaskComputesStatistics(t *testing.T) {
 	t.Parallel()
 	a, u := setupBuiltins(t, nil)
 	task := a.app.CreateTask(u.token, map[string]any{"task_type": "data_processing",
-		"payload": map[string]any{"values": []float64{4, 1, 3, 2, 10}}})
+		"payload": map[string]any{"data": []float64{4, 1, 3, 2, 10}}})
 	done := a.app.WaitStatus(task.ID, tasks.StatusCompleted)
-	var st tasks.DataStats
-	if err := json.Unmarshal(done.Result, &st); err != nil {
-		t.Fatal(err)
+	var p tasks.Processed
+	if err := json.Unmarshal(done.Result, &p); err != nil || p.Stats == nil {
+		t.Fatalf("result %s: %v", done.Result, err)
 	}
+	st := *p.Stats
 	want := tasks.DataStats{Count: 5, Sum: 20, Mean: 4, Min: 1, Max: 10, Median: 3, StdDev: st.StdDev}
 	if st != want || st.StdDev < 3.16 || st.StdDev > 3.17 {
 		t.Fatalf("stats %+v, want %+v (stddev ≈ 3.162)", st, want)
@@ -223,7 +224,8 @@ func TestDataProcessingTaskComputesStatistics(t *testing.T) {
 
 func TestFileCleanupTaskDeletesOnlyOldFilesUnderTheRoot(t *testing.T) {
 	t.Parallel()
-	a, u := setupBuiltins(t, nil)
+	a, _ := setupBuiltins(t, nil)
+	u := a.user(t, "admin") // file_cleanup needs an admin
 	root := a.app.Config.Tasks.FileCleanupRoot
 	outside := filepath.Join(t.TempDir(), "precious.log")
 	old := time.Now().Add(-48 * time.Hour)
@@ -276,7 +278,8 @@ func TestFileCleanupTaskDeletesOnlyOldFilesUnderTheRoot(t *testing.T) {
 
 func TestFileCleanupTaskRefusesPathsOutsideTheRoot(t *testing.T) {
 	t.Parallel()
-	a, u := setupBuiltins(t, nil)
+	a, _ := setupBuiltins(t, nil)
+	u := a.user(t, "admin") // file_cleanup needs an admin
 	for _, p := range []string{"../", "/etc", "logs/../../x"} {
 		task := a.app.CreateTask(u.token, map[string]any{"task_type": "file_cleanup",
 			"payload": map[string]any{"path": p, "older_than_hours": 0}})
@@ -309,12 +312,13 @@ func TestReportGenerationTaskAggregatesTasks(t *testing.T) {
 func TestDelayTaskSleepsFractionalSeconds(t *testing.T) {
 	t.Parallel()
 	a, u := setupBuiltins(t, nil)
-	task := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "payload": map[string]any{"seconds": 0.25}})
-	res := resultOf(t, a.app.WaitStatus(task.ID, tasks.StatusCompleted))
-	if slept, _ := res["slept_seconds"].(float64); slept < 0.25 {
-		t.Fatalf("slept %v", res)
+	task := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "payload": map[string]any{"delay_seconds": 0.25}})
+	done := a.app.WaitStatus(task.ID, tasks.StatusCompleted)
+	res := resultOf(t, done)
+	if res["delay_seconds"] != 0.25 || done.CompletedAt.Sub(*done.StartedAt) < 250*time.Millisecond {
+		t.Fatalf("delay %v from %s to %s", res, done.StartedAt, done.CompletedAt)
 	}
-	bad := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "payload": map[string]any{"seconds": -1}})
+	bad := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "payload": map[string]any{"delay_seconds": -1}})
 	a.app.WaitStatus(bad.ID, tasks.StatusFailed)
 }
 

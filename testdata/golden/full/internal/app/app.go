@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	checks := health.NewRegistry(cfg.HealthCheckTimeout)
 	tables := []string{"schema_migrations"}
 	tables = append(tables, "users", "sessions")
-	tables = append(tables, "tasks", "task_types")
+	tables = append(tables, "tasks", "task_types", "task_deletions")
 	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
 	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
 	checks.Register("schema", health.Startup, health.Schema(a.pool, tables...))

@@ -51,6 +51,8 @@ func (s *Server) routes() {
 
 	api.GET("/tasks/types", s.listTaskTypes)
 	api.POST("/tasks/types", s.requireAuth, s.requireRole(auth.RoleAdmin), s.upsertTaskType)
+	api.POST("/tasks/types/:task_type/pause", s.requireAuth, s.requireRole(auth.RoleModerator), s.setTaskTypePaused(true))
+	api.POST("/tasks/types/:task_type/resume", s.requireAuth, s.requireRole(auth.RoleModerator), s.setTaskTypePaused(false))
 	tg := api.Group("/tasks", s.requireAuth)
 	tg.POST("", s.createTask)
 	tg.GET("", s.listTasks)

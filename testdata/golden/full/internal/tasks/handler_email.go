@@ -72,17 +72,34 @@ func (o *Outbox) Sent() []SentEmail {
 
 type emailHandler struct{ mailer Mailer }
 
+// emailPayload tells a missing field from an empty one.
+type emailPayload struct {
+	To      *string `json:"to"`
+	Subject *string `json:"subject"`
+	Body    *string `json:"body"`
+}
+
 func (h emailHandler) Handle(ctx context.Context, t *Task) (any, error) {
-	var e Email
-	if err := decodePayload(t, &e); err != nil {
+	var p emailPayload
+	if err := decodePayload(t, &p); err != nil {
 		return nil, err
 	}
-	if addr, err := mail.ParseAddress(e.To); err != nil || addr.Address != e.To {
+	if p.To == nil {
+		return nil, invalid(t.TaskType, "to is required")
+	}
+	if addr, err := mail.ParseAddress(*p.To); err != nil || addr.Address != *p.To {
 		return nil, invalid(t.TaskType, "to must be a plain email address")
 	}
-	if n := utf8.RuneCountInString(e.Subject); n < 1 || n > 998 {
+	if p.Subject == nil {
+		return nil, invalid(t.TaskType, "subject is required")
+	}
+	if n := utf8.RuneCountInString(*p.Subject); n < 1 || n > 998 {
 		return nil, invalid(t.TaskType, "subject must be 1–998 characters")
 	}
+	if p.Body == nil {
+		return nil, invalid(t.TaskType, "body is required")
+	}
+	e := Email{To: *p.To, Subject: *p.Subject, Body: *p.Body}
 	id, err := h.mailer.Send(ctx, e)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 type reportHandler struct{ store *Store }
@@ -50,18 +52,25 @@ func (h reportHandler) Handle(ctx context.Context, t *Task) (any, error) {
 	}
 	to := time.Now().UTC()
 	from := to.Add(-time.Duration(hours * float64(time.Hour)))
-	return h.store.report(ctx, from, to, p.TaskType)
+	return h.store.report(ctx, from, to, p.TaskType, t.CreatedBy)
 }
 
-func (s *Store) report(ctx context.Context, from, to time.Time, taskType string) (*Report, error) {
+// reportScope limits a report to the tasks its owner ($4) can read through
+// the API: their own for a user, all for a moderator or an admin (and for a
+// task without an owner, which only they can read). The role is read when
+// the report runs, not when it was asked for.
+const reportScope = `($4::uuid IS NULL OR created_by = $4
+	OR EXISTS (SELECT 1 FROM users WHERE id = $4 AND role IN ('moderator', 'admin')))`
+
+func (s *Store) report(ctx context.Context, from, to time.Time, taskType string, owner *uuid.UUID) (*Report, error) {
 	r := &Report{From: from, To: to, ByStatus: map[Status]int64{}, ByType: map[string]TypeReport{},
-		Note: "tasks created in [from, to]; success_rate = completed / (completed + failed)"}
+		Note: "tasks created in [from, to] that the report's owner can see; success_rate = completed / (completed + failed)"}
 	for _, st := range Statuses {
 		r.ByStatus[st] = 0
 	}
 	rows, err := s.pool.Query(ctx, `SELECT task_type, status, count(*) FROM tasks
-		WHERE created_at BETWEEN $1 AND $2 AND ($3 = '' OR task_type = $3)
-		GROUP BY task_type, status`, from, to, taskType)
+		WHERE created_at BETWEEN $1 AND $2 AND ($3 = '' OR task_type = $3) AND `+reportScope+`
+		GROUP BY task_type, status`, from, to, taskType, owner)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -93,8 +102,8 @@ func (s *Store) report(ctx context.Context, from, to time.Time, taskType string)
 		r.SuccessRate = &rate
 	}
 	err = s.pool.QueryRow(ctx, `SELECT avg(extract(epoch FROM completed_at - started_at) * 1000)::float8, avg(current_attempt)::float8
-		FROM tasks WHERE status = 'completed' AND created_at BETWEEN $1 AND $2 AND ($3 = '' OR task_type = $3)`,
-		from, to, taskType).Scan(&r.AvgDurationMS, &r.AvgAttempts)
+		FROM tasks WHERE status = 'completed' AND created_at BETWEEN $1 AND $2 AND ($3 = '' OR task_type = $3) AND `+reportScope,
+		from, to, taskType, owner).Scan(&r.AvgDurationMS, &r.AvgAttempts)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -25,15 +25,15 @@ func task(taskType, payload string) *Task {
 
 func TestProcessData(t *testing.T) {
 	t.Parallel()
-	got, err := processData(context.Background(), task(TypeDataProcessing, `{"values":[2,4,4,4,5,5,7,9]}`))
+	got, err := processData(context.Background(), task(TypeDataProcessing, `{"data":[2,4,4,4,5,5,7,9]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := DataStats{Count: 8, Sum: 40, Mean: 5, Min: 2, Max: 9, Median: 4.5, StdDev: 2}
-	if got != want {
+	if st := got.(Processed).Stats; st == nil || *st != want {
 		t.Fatalf("stats %+v, want %+v", got, want)
 	}
-	for _, bad := range []string{`{"values":[]}`, `{"values":"x"}`, `{}`, `[1]`} {
+	for _, bad := range []string{`{"data":[],"operation":"mean"}`, `{"data":"x","operation":"sum"}`, `{}`, `[1]`} {
 		if _, err := processData(context.Background(), task(TypeDataProcessing, bad)); !retry.IsPermanent(err) {
 			t.Errorf("%s: want a permanent error, got %v", bad, err)
 		}
@@ -44,15 +44,15 @@ func TestDelayIsCancellable(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := delay(ctx, task(TypeDelay, `{"seconds":3600}`)); !errors.Is(err, context.Canceled) {
+	if _, err := (delayHandler{}).Handle(ctx, task(TypeDelay, `{"delay_seconds":3600}`)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled delay: %v", err)
 	}
-	res, err := delay(context.Background(), task(TypeDelay, `{"seconds":0.001}`))
-	if err != nil || res.(map[string]any)["requested_seconds"] != 0.001 {
+	res, err := (delayHandler{}).Handle(context.Background(), task(TypeDelay, `{"delay_seconds":0.001}`))
+	if err != nil || res.(DelayResult).DelaySeconds != 0.001 {
 		t.Fatalf("delay: %v %v", res, err)
 	}
-	for _, bad := range []string{`{"seconds":-1}`, `{"seconds":3601}`, `{}`, `{"seconds":"1"}`} {
-		if _, err := delay(context.Background(), task(TypeDelay, bad)); !retry.IsPermanent(err) {
+	for _, bad := range []string{`{"delay_seconds":-1}`, `{"delay_seconds":3601}`, `{}`, `{"delay_seconds":"1"}`} {
+		if _, err := (delayHandler{}).Handle(context.Background(), task(TypeDelay, bad)); !retry.IsPermanent(err) {
 			t.Errorf("%s: want a permanent error, got %v", bad, err)
 		}
 	}

@@ -10,9 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// claimSQL takes up to $1 due tasks of the handled types ($2) for worker $3
-// with a lease of $4 microseconds. SKIP LOCKED lets any number of workers
-// claim at once without waiting on each other or taking the same row twice.
+// claimSQL takes up to $1 due tasks of the handled types ($2) that are not
+// paused, for worker $3 with a lease of $4 microseconds. SKIP LOCKED lets any
+// number of workers claim at once without waiting on each other or taking the
+// same row twice. Pausing a type marks its waiting tasks (tasks.paused), which
+// takes them out of tasks_claim_idx: however large a paused backlog, the walk
+// never meets it. A task that comes back to waiting after the pause (a retry,
+// a release) is not marked; the list of types still claimable, read once per
+// claim (an InitPlan over the few rows of task_types), leaves it behind.
 // "(SELECT now())" hides the time from the planner: with the real value it
 // estimates from statistics that lag behind a moving queue (a backlog that
 // was scheduled ahead looks empty) and picks a sequential scan and a sort
@@ -20,7 +25,8 @@ import (
 const claimSQL = `
 WITH due AS (
 	SELECT id FROM tasks
-	WHERE status IN ('pending', 'retrying') AND scheduled_at <= (SELECT now()) AND task_type = ANY($2)
+	WHERE status IN ('pending', 'retrying') AND NOT paused AND scheduled_at <= (SELECT now())
+		AND task_type = ANY(ARRAY(SELECT task_type FROM task_types WHERE task_type = ANY($2) AND NOT paused))
 	ORDER BY priority DESC, scheduled_at, id
 	LIMIT $1
 	FOR UPDATE SKIP LOCKED

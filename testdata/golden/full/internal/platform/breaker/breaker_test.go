@@ -220,6 +220,24 @@ func TestTransitions(t *testing.T) {
 			settings: Settings{FailureThreshold: 2, IsFailure: func(err error) bool { return !errors.Is(err, errBoom) }},
 			steps:    []step{fail(5), state(c), calls(1, errors.New("down")), counts(Counts{ConsecutiveFailures: 1})},
 		},
+		{
+			name:     "an ignored error neither counts as a failure nor forgets earlier ones",
+			settings: Settings{FailureThreshold: 2, Ignore: func(err error) bool { return errors.Is(err, errBoom) }},
+			steps: []step{
+				fail(5), state(c), counts(Counts{}), calls(1, errors.New("down")), fail(3),
+				counts(Counts{ConsecutiveFailures: 1}), calls(1, errors.New("down")), state(o),
+			},
+			want: []transition{{c, o}},
+		},
+		{
+			name:     "an ignored trial frees its slot without closing or reopening",
+			settings: Settings{FailureThreshold: 1, Timeout: time.Second, Ignore: func(err error) bool { return errors.Is(err, errBoom) }},
+			steps: []step{
+				calls(1, errors.New("down")), advance(time.Second), fail(3), state(h),
+				counts(Counts{}), succeed(1), state(c),
+			},
+			want: []transition{{c, o}, {o, h}, {h, c}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,6 +40,15 @@ type Settings struct {
 	// cancellation of Execute's own ctx counts as neither. Default (nil):
 	// every non-nil error is a failure. Allow's done func is not affected.
 	IsFailure func(err error) bool
+
+	// Ignore picks errors returned to Execute that count as neither success
+	// nor failure: the call says nothing about the dependency, for instance
+	// a caller's malformed input that no dependency could have accepted. An
+	// ignored error frees its half-open trial slot and changes no counter, so
+	// such errors can neither open the breaker nor close it, nor reset its
+	// count of failures. It is asked before IsFailure. Default (nil): no error
+	// is ignored. Allow's done func is not affected.
+	Ignore func(err error) bool
 }
 
 // MaxCount bounds the thresholds and the trial limit, which share one atomic
