@@ -65,9 +65,9 @@ func (w *Worker) signal() {
 
 // maintain renews the leases of the tasks this process holds and takes back
 // expired leases of dead workers, every Lease/3. After the database was
-// away it reaps only from the second round that reaches it: every worker
-// first gets one round to renew the leases that ran out meanwhile, so that
-// the tasks of workers that were cut off as well are not taken from them.
+// away it skips one round of reaping: every worker first gets a round to
+// renew the leases that ran out meanwhile, so that the tasks of workers cut
+// off as well (a database restart cuts off everyone) are not taken from them.
 func (w *Worker) maintain(ctx context.Context) {
 	every := w.s.Lease / 3
 	t := time.NewTicker(every)
@@ -93,7 +93,7 @@ func (w *Worker) maintain(ctx context.Context) {
 // heartbeat renews the leases held and reports whether the database answered.
 // A round is bounded by d, so a hung database does not hold up the next.
 func (w *Worker) heartbeat(ctx context.Context, d time.Duration) bool {
-	ids, attempts := w.leases.snapshot(false)
+	ids, attempts := w.leases.snapshot()
 	if len(ids) == 0 {
 		return true
 	}

@@ -26,8 +26,6 @@ type lease struct {
 	until time.Duration
 	// cancel ends the handler's context while it runs, nil otherwise.
 	cancel context.CancelCauseFunc
-	// finished is set when the handler has returned.
-	finished bool
 }
 
 // leases are the tasks a worker holds.
@@ -67,7 +65,7 @@ func (ls *leases) running(l *lease, cancel context.CancelCauseFunc) {
 func (ls *leases) finish(l *lease) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
-	l.cancel, l.finished = nil, true
+	l.cancel = nil
 }
 
 // drop forgets the leases of outcomes that were written (or found to belong
@@ -83,16 +81,13 @@ func (ls *leases) drop(batch []outcome) {
 }
 
 // snapshot returns the ids and attempts of every lease held, for a heartbeat
-// or a release. unfinished keeps only those whose handler has not returned.
-func (ls *leases) snapshot(unfinished bool) ([]uuid.UUID, []int32) {
+// or a release.
+func (ls *leases) snapshot() ([]uuid.UUID, []int32) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	ids := make([]uuid.UUID, 0, len(ls.m))
 	attempts := make([]int32, 0, len(ls.m))
 	for _, l := range ls.m {
-		if unfinished && l.finished {
-			continue
-		}
 		ids = append(ids, l.id)
 		attempts = append(attempts, int32(l.attempt))
 	}

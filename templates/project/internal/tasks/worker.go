@@ -212,7 +212,8 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // shutdown waits for the handlers (cancelling them after the grace period),
-// writes their outcomes and releases the tasks whose handler is still running.
+// writes their outcomes and releases the tasks still held: those whose
+// handler ignored its cancellation, or whose outcome could not be written.
 func (w *Worker) shutdown(cancelRun context.CancelFunc, stopCompleter chan struct{}) {
 	if !waitTimeout(&w.handlers, w.s.ShutdownGrace) {
 		w.log.Info("shutdown grace over: cancelling running tasks", "running", w.running.Load())
@@ -223,7 +224,7 @@ func (w *Worker) shutdown(cancelRun context.CancelFunc, stopCompleter chan struc
 	}
 	close(stopCompleter)
 	<-w.flushed
-	ids, attempts := w.leases.snapshot(true)
+	ids, attempts := w.leases.snapshot()
 	if len(ids) == 0 {
 		return
 	}
