@@ -369,8 +369,9 @@ func (w *Worker) runOne(runCtx context.Context, j job) {
 
 // execute runs one attempt through the type's breaker and decides its
 // outcome. ctx is the attempt's, a child of runCtx, which ends at shutdown.
-// An attempt cut short by a lost lease counts neither for nor against the
-// breaker: it says nothing about the task type's dependency.
+// An attempt cut short by a lost lease (its handler returning ctx.Err())
+// counts neither for nor against the breaker: it says nothing about the task
+// type's dependency.
 func (w *Worker) execute(ctx, runCtx context.Context, t *Task) outcome {
 	o := outcome{id: t.ID, attempt: t.CurrentAttempt, taskType: t.TaskType}
 	h, _ := w.reg.handler(t.TaskType)
@@ -393,7 +394,7 @@ func (w *Worker) execute(ctx, runCtx context.Context, t *Task) outcome {
 	case runCtx.Err() != nil:
 		o.kind = outcomeReleased
 		w.metrics.count(t.TaskType, metricReleased)
-	case errors.Is(context.Cause(ctx), errLeaseLost):
+	case errors.Is(context.Cause(ctx), errLeaseLost) && !errors.Is(err, errLeaseLost):
 		w.failed(&o, t, fmt.Errorf("%w: %w", errLeaseLost, err))
 	default:
 		w.failed(&o, t, err)
