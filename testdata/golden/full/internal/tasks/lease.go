@@ -24,7 +24,9 @@ type lease struct {
 	// never later than the database's lease_expires_at: it is counted from
 	// the moment the claim or heartbeat that set it was sent.
 	until time.Duration
-	// cancel ends the handler's context while it runs, nil otherwise.
+	// ctx is the handler's: a child of the worker's run context that also
+	// ends when the lease is lost (guardLeases), or when the handler returns.
+	ctx    context.Context
 	cancel context.CancelCauseFunc
 }
 
@@ -41,31 +43,20 @@ func newLeases() *leases { return &leases{m: map[uuid.UUID]*lease{}, epoch: time
 // wall clock is set.
 func (ls *leases) now() time.Duration { return time.Since(ls.epoch) }
 
-// hold records tasks just claimed with a lease that ends at until.
-func (ls *leases) hold(claimed []*Task, until time.Duration) []*lease {
+// hold records tasks just claimed with a lease that ends at until, their
+// handlers to run under runCtx.
+func (ls *leases) hold(runCtx context.Context, claimed []*Task, until time.Duration) []*lease {
 	out := make([]*lease, len(claimed))
+	for i, t := range claimed {
+		ctx, cancel := context.WithCancelCause(runCtx)
+		out[i] = &lease{id: t.ID, attempt: t.CurrentAttempt, until: until, ctx: ctx, cancel: cancel}
+	}
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
-	for i, t := range claimed {
-		l := &lease{id: t.ID, attempt: t.CurrentAttempt, until: until}
-		ls.m[t.ID] = l
-		out[i] = l
+	for _, l := range out {
+		ls.m[l.id] = l
 	}
 	return out
-}
-
-// running attaches the cancel function of l's handler while it runs.
-func (ls *leases) running(l *lease, cancel context.CancelCauseFunc) {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	l.cancel = cancel
-}
-
-// finish records that l's handler has returned.
-func (ls *leases) finish(l *lease) {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	l.cancel = nil
 }
 
 // drop forgets the leases of outcomes that were written (or found to belong
@@ -113,9 +104,8 @@ func (ls *leases) expire(margin time.Duration) int {
 	defer ls.mu.Unlock()
 	n := 0
 	for _, l := range ls.m {
-		if l.cancel != nil && l.until <= deadline {
+		if l.until <= deadline && l.ctx.Err() == nil { // its handler is still running
 			l.cancel(errLeaseLost)
-			l.cancel = nil
 			n++
 		}
 	}

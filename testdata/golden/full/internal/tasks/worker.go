@@ -201,7 +201,7 @@ func (w *Worker) Run(ctx context.Context) error {
 
 	w.runners(runCtx)
 	w.log.Info("worker started", "types", w.types, "concurrency", w.s.Concurrency)
-	w.produce(ctx)
+	w.produce(ctx, runCtx)
 	w.state.Store(stateStopping)
 	close(w.jobs)
 	w.shutdown(cancelRun, stopCompleter)
@@ -256,7 +256,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 // slot it asked for. When only a few slots are free it waits up to
 // ClaimCooldown for more to free up, so that a busy worker makes a few big
 // claims rather than one per finished task.
-func (w *Worker) produce(ctx context.Context) {
+func (w *Worker) produce(ctx, runCtx context.Context) {
 	tick := time.NewTicker(w.s.PollInterval)
 	defer tick.Stop()
 	gather := time.NewTimer(time.Hour)
@@ -264,7 +264,7 @@ func (w *Worker) produce(ctx context.Context) {
 	gathering, more := false, true
 	for {
 		if more && !gathering {
-			more = w.fill(ctx)
+			more = w.fill(ctx, runCtx)
 		}
 		select {
 		case <-ctx.Done():
@@ -295,8 +295,9 @@ func (w *Worker) free() int { return w.s.Concurrency - int(w.running.Load()) }
 func (w *Worker) minClaim() int { return max(1, w.s.ClaimBatch/2) }
 
 // fill claims until the slots are (nearly) full or the queue has no due
-// task, and reports whether due tasks may remain.
-func (w *Worker) fill(ctx context.Context) bool {
+// task, and reports whether due tasks may remain. The claimed tasks' handlers
+// run under runCtx.
+func (w *Worker) fill(ctx, runCtx context.Context) bool {
 	for first := true; ctx.Err() == nil; first = false {
 		free := w.free()
 		if free <= 0 || (!first && free < w.minClaim()) {
@@ -312,7 +313,7 @@ func (w *Worker) fill(ctx context.Context) bool {
 			return false
 		}
 		w.markOK()
-		for i, l := range w.leases.hold(claimed, sent+w.s.Lease) {
+		for i, l := range w.leases.hold(runCtx, claimed, sent+w.s.Lease) {
 			w.start(job{claimed[i], l})
 		}
 		if len(claimed) < n {
@@ -349,12 +350,8 @@ func (w *Worker) runners(runCtx context.Context) {
 }
 
 func (w *Worker) runOne(runCtx context.Context, j job) {
-	// The handler's context also ends when its lease is lost (guardLeases).
-	ctx, cancel := context.WithCancelCause(runCtx)
-	w.leases.running(j.l, cancel)
-	o := w.execute(ctx, runCtx, j.t)
-	w.leases.finish(j.l)
-	cancel(nil)
+	o := w.execute(j.l.ctx, runCtx, j.t)
+	j.l.cancel(nil)
 	select {
 	case w.outcomes <- o:
 	case <-w.flushed:
