@@ -32,7 +32,7 @@ func newTaskStatsCmd(e *env) *cobra.Command {
 	}
 	tag := cmd.Flags().String("tag", "", `count only tasks whose metadata has "tag": T or a "tags" array holding T`)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		return e.withDatabase(cmd.Context(), nil, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
 			st, err := tasks.NewStore(pool).Stats(ctx, *tag)
 			if err != nil {
 				return err
@@ -71,7 +71,7 @@ func newListTasksCmd(e *env) *cobra.Command {
 		if *limit < 1 || *limit > 1000 {
 			return usageError{fmt.Errorf("--limit %d: must be 1–1000", *limit)}
 		}
-		return e.withDatabase(cmd.Context(), nil, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
 			list, err := tasks.NewStore(pool).List(ctx, f)
 			if err != nil {
 				return err
@@ -92,19 +92,24 @@ func newListTasksCmd(e *env) *cobra.Command {
 	return cmd
 }
 
+// maxAgeDays bounds clear-completed's age: a hundred years.
+const maxAgeDays = 36500
+
 func newClearCompletedCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "clear-completed",
 		Short: "Delete completed tasks that finished more than N days ago",
 		Args:  usage(cobra.NoArgs),
 	}
-	days := cmd.Flags().Int("older-than-days", 7, "age in days of the completed tasks to delete (0: all)")
+	days := cmd.Flags().Int("older-than-days", 7, fmt.Sprintf("age in days of the completed tasks to delete, 0–%d (0: all)", maxAgeDays))
 	dryRun := cmd.Flags().Bool("dry-run", false, "count them and delete nothing")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if *days < 0 {
-			return usageError{fmt.Errorf("--older-than-days %d: must be at least 0", *days)}
+		// Unbounded, days × 24h overflows time.Duration and wraps to an age
+		// in the past or future: "older than 200000 days" deleted everything.
+		if *days < 0 || *days > maxAgeDays {
+			return usageError{fmt.Errorf("--older-than-days %d: must be at least 0 and at most %d", *days, maxAgeDays)}
 		}
-		return e.withDatabase(cmd.Context(), nil, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
 			age := time.Duration(*days) * 24 * time.Hour
 			n, err := tasks.NewStore(pool).ClearCompleted(ctx, age, *dryRun)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +29,7 @@ func newWorkerCmd(e *env) *cobra.Command {
 		if cmd.Flags().Changed("concurrency") {
 			flags["tasks.concurrency"] = *concurrency
 		}
-		return e.withDatabase(cmd.Context(), flags, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
 			svc, err := tasks.NewService(pool, cfg.Tasks, e.logger(cfg), prometheus.NewRegistry())
 			if err != nil {
 				return err
@@ -40,10 +41,20 @@ func newWorkerCmd(e *env) *cobra.Command {
 	return cmd
 }
 
+// How withDatabase meets a database it cannot reach.
+const (
+	// failFast reports it: an operator command should say so at once.
+	failFast = false
+	// awaitDatabase waits for it, as serve does: a worker started with its
+	// database (a reboot, a deploy) must not exit because it came up first.
+	awaitDatabase = true
+)
+
 // withDatabase loads the configuration, connects (starting the local
 // PostgreSQL in development when DATABASE_URL is unset), migrates when
-// auto_migrate is on, and runs fn with a pool.
-func (e *env) withDatabase(ctx context.Context, flags map[string]any, fn func(context.Context, *config.Config, *pgxpool.Pool) error) (err error) {
+// auto_migrate is on, and runs fn with a pool. With awaitDatabase it waits
+// for a database that cannot be reached yet, until ctx ends.
+func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool, fn func(context.Context, *config.Config, *pgxpool.Pool) error) (err error) {
 	cfg, err := e.loadConfig(flags)
 	if err != nil {
 		return err
@@ -54,19 +65,44 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, fn func(co
 	}
 	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
 	cfg.DatabaseURL = url
+	pool, err := database.NewPool(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	startup := func(ctx context.Context) error { return e.startup(ctx, cfg, pool) }
+	if await {
+		waited := false
+		err = database.Await(ctx, startup, func(err error) {
+			if !waited {
+				fmt.Fprintf(e.stderr, "database unavailable (%v); waiting for it\n", err)
+				waited = true
+			}
+		})
+	} else {
+		err = startup(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	return fn(ctx, cfg, pool)
+}
+
+// startup migrates when auto_migrate is on and checks that the database answers.
+func (e *env) startup(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
 	if cfg.AutoMigrate {
 		m, err := database.NewMigrator()
 		if err != nil {
 			return err
 		}
-		if err := m.Up(ctx, url); err != nil {
+		if err := m.Up(ctx, cfg.DatabaseURL); err != nil {
 			return err
 		}
 	}
-	pool, err := database.Open(ctx, url)
-	if err != nil {
-		return err
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		return fmt.Errorf("database: ping: %w", err)
 	}
-	defer pool.Close()
-	return fn(ctx, cfg, pool)
+	return nil
 }

@@ -48,17 +48,6 @@ func runPayloadCases(t *testing.T, taskType string, h Handler, cases []payloadCa
 	}
 }
 
-func jsonEqual(t *testing.T, a, b []byte) bool {
-	t.Helper()
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		t.Fatalf("not JSON: %s / %s", a, b)
-	}
-	ax, _ := json.Marshal(x)
-	by, _ := json.Marshal(y)
-	return string(ax) == string(by)
-}
-
 func TestEmailPayloadRules(t *testing.T) {
 	t.Parallel()
 	h := emailHandler{NewOutbox(slog.New(slog.NewTextHandler(io.Discard, nil)), 10)}

@@ -210,31 +210,22 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(err, shutErr)
 }
 
-// awaitStartup retries the start-up steps New could not finish, with a
-// growing pause (at most 5 s), until they succeed, fail for another reason than
-// an unreachable database, or ctx ends. It reports whether they succeeded.
+// awaitStartup retries the start-up steps New could not finish until they
+// succeed, fail for another reason than an unreachable database, or ctx
+// ends (database.Await). It reports whether they succeeded.
 func (a *App) awaitStartup(ctx context.Context) bool {
 	if a.startup == nil {
 		return true
 	}
-	pause := 250 * time.Millisecond
-	for {
-		err := a.startup(ctx)
-		switch {
-		case err == nil:
-			a.logger.Info("database available: start-up steps done")
-			return true
-		case !database.IsUnavailable(err):
-			a.logger.Error("start-up steps failed; the service stays not ready", slog.Any("error", err))
-			return false
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, 5*time.Second)
+	err := database.Await(ctx, a.startup, func(error) {})
+	switch {
+	case err == nil:
+		a.logger.Info("database available: start-up steps done")
+		return true
+	case ctx.Err() == nil:
+		a.logger.Error("start-up steps failed; the service stays not ready", slog.Any("error", err))
 	}
+	return false
 }
 
 // Close releases the pool and whatever else New acquired.

@@ -2,10 +2,12 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // notifyChannel is signalled by the tasks_notify_insert trigger (and by a
@@ -61,45 +63,92 @@ func (w *Worker) signal() {
 	}
 }
 
-// maintain extends the leases of the worker's tasks and takes back expired
-// leases of dead workers, every Lease/3.
+// maintain renews the leases of the tasks this process holds and takes back
+// expired leases of dead workers, every Lease/3. After the database was
+// away it skips one round of reaping: every worker first gets a round to
+// renew the leases that ran out meanwhile, so that the tasks of workers cut
+// off as well (a database restart cuts off everyone) are not taken from them.
 func (w *Worker) maintain(ctx context.Context) {
-	t := time.NewTicker(w.s.Lease / 3)
+	every := w.s.Lease / 3
+	t := time.NewTicker(every)
 	defer t.Stop()
-	w.reap(ctx)
+	reaping := w.reap(ctx, every)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if err := w.store.heartbeat(ctx, w.s.ID, w.s.Lease); err != nil {
-			if ctx.Err() == nil {
-				w.log.Error("lease heartbeat failed", "err", err)
-			}
-			continue
+		switch {
+		case !w.heartbeat(ctx, every):
+			reaping = false
+		case !reaping:
+			reaping = true
+		default:
+			reaping = w.reap(ctx, every)
 		}
-		w.markOK()
-		w.reap(ctx)
 	}
 }
 
-func (w *Worker) reap(ctx context.Context) {
+// heartbeat renews the leases held and reports whether the database answered.
+// A round is bounded by d, so a hung database does not hold up the next.
+func (w *Worker) heartbeat(ctx context.Context, d time.Duration) bool {
+	ids, attempts := w.leases.snapshot()
+	if len(ids) == 0 {
+		return true
+	}
+	sent := w.leases.now()
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	renewed, err := w.store.heartbeat(ctx, w.s.ID, w.s.Lease, ids, attempts)
+	if err != nil {
+		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			w.log.Error("lease heartbeat failed", "err", err)
+		}
+		return false
+	}
+	w.markOK()
+	w.leases.renewed(renewed, sent+w.s.Lease)
+	return true
+}
+
+// reap takes back expired leases and reports whether the database answered.
+func (w *Worker) reap(ctx context.Context, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
 	n, err := w.store.reap(ctx)
 	switch {
-	case err != nil && ctx.Err() == nil:
-		w.log.Error("reaping expired leases failed", "err", err)
+	case err != nil:
+		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			w.log.Error("reaping expired leases failed", "err", err)
+		}
+		return false
 	case n > 0:
 		w.log.Warn("took back tasks whose lease expired", "count", n)
 		w.signal()
 	}
+	w.markOK()
+	return true
 }
 
 // completeLoop writes outcomes in batches: it takes what is waiting, waits
 // up to CompleteWait for more while the batch is not full, and writes it in
-// one statement. After stop it writes what is left and closes w.flushed.
+// one statement. After stop it writes what is left and closes w.flushed;
+// from then on an outcome the database does not take is retried for one
+// Lease at most: by then its task is someone else's.
 func (w *Worker) completeLoop(ctx context.Context, stop <-chan struct{}) {
 	defer close(w.flushed)
+	ctx, giveUp := context.WithCancel(ctx)
+	defer giveUp()
+	go func() {
+		select {
+		case <-stop:
+			if sleep(ctx, w.s.Lease) {
+				giveUp()
+			}
+		case <-ctx.Done():
+		}
+	}()
 	batch := make([]outcome, 0, w.s.CompleteBatch)
 	timer := time.NewTimer(0)
 	<-timer.C
@@ -141,26 +190,80 @@ func (w *Worker) drain(ctx context.Context, batch []outcome) {
 	}
 }
 
-// write stores a batch, retrying a few times. If the database stays away the
-// outcomes are lost and the leases expire: the tasks run again elsewhere.
+// write stores a batch of outcomes. While the database cannot be reached the
+// batch is kept and retried, its leases renewed by the heartbeats, until it
+// comes back (or ctx ends). A batch the database refuses is written row by
+// row, and a row it still refuses ends failed, saying why: one unstorable
+// outcome must not take the others down with it.
 func (w *Worker) write(ctx context.Context, batch []outcome) {
+	err := w.writeRetrying(ctx, batch)
+	switch {
+	case err == nil:
+		w.leases.drop(batch)
+	case ctx.Err() != nil:
+		w.log.Error("writing task outcomes failed; their leases will expire", "count", len(batch), "err", err)
+	case len(batch) > 1:
+		for i := range batch {
+			w.write(ctx, batch[i:i+1])
+		}
+	case !batch[0].unstorable:
+		w.log.Error("task outcome cannot be stored; failing the task", "task_id", batch[0].id, "err", err)
+		w.write(ctx, []outcome{unstorable(batch[0], err)})
+	default:
+		w.log.Error("task outcome cannot be stored, even as a failure", "task_id", batch[0].id, "err", err)
+		w.leases.drop(batch)
+	}
+}
+
+// unstorable turns an outcome the database refused into a failure that says why.
+func unstorable(o outcome, err error) outcome {
+	o.kind, o.result, o.delay, o.unstorable = outcomeFailed, nil, 0, true
+	o.err = storableText(truncate("outcome could not be stored: "+err.Error(), 2000))
+	return o
+}
+
+// writeRetrying writes batch, retrying with a growing pause (at most 1s)
+// while the database cannot be reached. It returns nil, the error of a
+// database that refused the batch, or ctx's.
+func (w *Worker) writeRetrying(ctx context.Context, batch []outcome) error {
 	pause := 10 * time.Millisecond
+	began := time.Now()
 	for try := 1; ; try++ {
 		_, err := w.store.complete(ctx, w.s.ID, batch)
-		if err == nil {
+		switch {
+		case err == nil:
 			w.markOK()
-			return
+			if try > 1 {
+				w.log.Info("task outcomes written after the database came back", "count", len(batch),
+					"tries", try, "waited", time.Since(began).Round(time.Millisecond))
+			}
+			return nil
+		case !unreachable(err):
+			return err
+		case try == 1:
+			w.log.Warn("cannot reach the database to write task outcomes; keeping them and retrying",
+				"count", len(batch), "err", err)
 		}
-		if try == 5 || ctx.Err() != nil {
-			w.log.Error("writing task outcomes failed; their leases will expire", "count", len(batch), "err", err)
-			return
-		}
-		w.log.Warn("writing task outcomes failed; retrying", "count", len(batch), "err", err)
 		if !sleep(ctx, pause) {
-			return
+			return err
 		}
-		pause *= 4
+		pause = min(2*pause, time.Second)
 	}
+}
+
+// unreachable reports whether err says the database could not be reached or
+// could not run the statement for now (connection lost, server shutting
+// down or overloaded, deadlock), as opposed to refusing it.
+func unreachable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return true
+	}
+	switch pgErr.Code[:2] {
+	case "08", "40", "53", "57", "58":
+		return true
+	}
+	return false
 }
 
 // sleep waits d or until ctx ends, and reports whether d passed.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // claimSQL takes up to $1 due tasks of the handled types ($2) that are not
@@ -92,6 +93,9 @@ type outcome struct {
 	result   []byte
 	err      string
 	delay    time.Duration
+	// unstorable marks the failure written in place of an outcome the
+	// database refused.
+	unstorable bool
 }
 
 // completeSQL writes a batch of outcomes in one statement. The guard on
@@ -141,12 +145,19 @@ func (s *Store) complete(ctx context.Context, worker string, batch []outcome) (i
 	return n, nil
 }
 
-// completeBatch runs completeSQL with the planner held to a nested loop over
-// the primary key: a batch touches a few hundred rows of a table that may
-// hold millions, and statistics of a queue lag behind it (a freshly drained
-// backlog looks small and full of running rows), which otherwise tempts the
-// planner into a hash join over a sequential scan of the whole table.
+// completeBatch runs completeSQL under indexPlans.
 func (s *Store) completeBatch(ctx context.Context, args ...any) (int64, error) {
+	return s.indexPlans(ctx, nil, completeSQL, args...)
+}
+
+// indexPlans runs sql (whose rows, if any, go to scan) with the planner held
+// to a nested loop over the primary key: a statement given an array of ids
+// touches a few hundred rows of a table that may hold millions, and
+// statistics of a queue lag behind it (a freshly drained backlog looks small
+// and full of running rows), which otherwise tempts the planner into a hash
+// join over a sequential scan of the whole table. It returns the number of
+// rows changed.
+func (s *Store) indexPlans(ctx context.Context, scan func(pgx.Rows) error, sql string, args ...any) (int64, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, err
@@ -156,7 +167,7 @@ func (s *Store) completeBatch(ctx context.Context, args ...any) (int64, error) {
 	b.Queue(`SET LOCAL enable_seqscan = off`)
 	b.Queue(`SET LOCAL enable_hashjoin = off`)
 	b.Queue(`SET LOCAL enable_mergejoin = off`)
-	b.Queue(completeSQL, args...)
+	b.Queue(sql, args...)
 	br := tx.SendBatch(ctx, b)
 	for range 3 {
 		if _, err := br.Exec(); err != nil {
@@ -164,7 +175,12 @@ func (s *Store) completeBatch(ctx context.Context, args ...any) (int64, error) {
 			return 0, err
 		}
 	}
-	tag, err := br.Exec()
+	var tag pgconn.CommandTag
+	if scan == nil {
+		tag, err = br.Exec()
+	} else {
+		tag, err = scanAll(br, scan)
+	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
@@ -174,14 +190,47 @@ func (s *Store) completeBatch(ctx context.Context, args ...any) (int64, error) {
 	return tag.RowsAffected(), tx.Commit(ctx)
 }
 
-// heartbeat extends the lease of every task worker holds.
-func (s *Store) heartbeat(ctx context.Context, worker string, lease time.Duration) error {
-	_, err := s.pool.Exec(ctx, `UPDATE tasks SET lease_expires_at = now() + $2::bigint * interval '1 microsecond'
-		WHERE status = 'running' AND locked_by = $1`, worker, lease.Microseconds())
+func scanAll(br pgx.BatchResults, scan func(pgx.Rows) error) (pgconn.CommandTag, error) {
+	rows, err := br.Query()
 	if err != nil {
-		return fmt.Errorf("heartbeat: %w", err)
+		return pgconn.CommandTag{}, err
 	}
-	return nil
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return pgconn.CommandTag{}, err
+		}
+	}
+	rows.Close()
+	return rows.CommandTag(), rows.Err()
+}
+
+// heartbeatSQL extends to $2 microseconds from now the leases of the tasks
+// ($3 ids, $4 attempts) that worker $1 still holds, and returns their ids.
+// A task reaped and claimed again, even by a worker of the same name, has
+// another attempt and is left alone.
+const heartbeatSQL = `
+UPDATE tasks AS t SET lease_expires_at = now() + $2::bigint * interval '1 microsecond'
+FROM unnest($3::uuid[], $4::int[]) AS h(id, attempt)
+WHERE t.id = h.id AND t.locked_by = $1 AND t.current_attempt = h.attempt
+RETURNING t.id`
+
+// heartbeat extends the leases of the given tasks of worker and returns the
+// ids of those it still held.
+func (s *Store) heartbeat(ctx context.Context, worker string, lease time.Duration, ids []uuid.UUID, attempts []int32) ([]uuid.UUID, error) {
+	renewed := make([]uuid.UUID, 0, len(ids))
+	_, err := s.indexPlans(ctx, func(rows pgx.Rows) error {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		renewed = append(renewed, id)
+		return nil
+	}, heartbeatSQL, worker, lease.Microseconds(), ids, attempts)
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat: %w", err)
+	}
+	return renewed, nil
 }
 
 // reap takes back tasks whose lease expired: their worker died or lost the
@@ -210,18 +259,23 @@ func (s *Store) reap(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// releaseAll puts back every task worker still holds, without spending their
-// attempts: the last step of a shutdown, for handlers that ignored their
-// cancelled context.
-func (s *Store) releaseAll(ctx context.Context, worker string) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE tasks SET
-			status = CASE WHEN current_attempt > 1 THEN 'retrying' ELSE 'pending' END,
-			current_attempt = current_attempt - 1,
-			started_at = CASE WHEN current_attempt = 1 THEN NULL ELSE started_at END,
-			scheduled_at = now(), locked_by = NULL, lease_expires_at = NULL, updated_at = now()
-		WHERE status = 'running' AND locked_by = $1`, worker)
+// releaseSQL puts back the given tasks ($2 ids, $3 attempts) that worker $1
+// still holds, without spending their attempts.
+const releaseSQL = `
+UPDATE tasks AS t SET
+	status = CASE WHEN t.current_attempt > 1 THEN 'retrying' ELSE 'pending' END,
+	current_attempt = t.current_attempt - 1,
+	started_at = CASE WHEN t.current_attempt = 1 THEN NULL ELSE t.started_at END,
+	scheduled_at = now(), locked_by = NULL, lease_expires_at = NULL, updated_at = now()
+FROM unnest($2::uuid[], $3::int[]) AS r(id, attempt)
+WHERE t.id = r.id AND t.locked_by = $1 AND t.current_attempt = r.attempt`
+
+// release puts back tasks of worker without spending their attempts: the
+// last step of a shutdown, for handlers that ignored their cancelled context.
+func (s *Store) release(ctx context.Context, worker string, ids []uuid.UUID, attempts []int32) (int64, error) {
+	n, err := s.indexPlans(ctx, nil, releaseSQL, worker, ids, attempts)
 	if err != nil {
 		return 0, fmt.Errorf("release tasks: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }

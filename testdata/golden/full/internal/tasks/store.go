@@ -226,10 +226,13 @@ func (s *Store) Delete(ctx context.Context, id uuid.UUID, owner *uuid.UUID) erro
 }
 
 // Stats counts tasks by status. A non-empty tag counts only tasks whose
-// metadata has "tag": tag or a "tags" array holding tag.
+// metadata has "tag": tag or a "tags" array holding tag. (Containment, not
+// the ? operator: ? also matches an object's key and a lone string.)
 func (s *Store) Stats(ctx context.Context, tag string) (Stats, error) {
 	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM tasks
-		WHERE $1 = '' OR metadata->>'tag' = $1 OR metadata->'tags' ? $1
+		WHERE $1 = ''
+			OR metadata @> jsonb_build_object('tag', $1::text)
+			OR metadata @> jsonb_build_object('tags', jsonb_build_array($1::text))
 		GROUP BY status`, tag)
 	if err != nil {
 		return Stats{}, fmt.Errorf("task stats: %w", err)

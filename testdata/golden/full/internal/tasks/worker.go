@@ -33,8 +33,11 @@ type Settings struct {
 	// retries and scheduled tasks become due this way. Default 1s.
 	PollInterval time.Duration
 	// Lease is how long a claimed task stays with the worker without a
-	// heartbeat. Heartbeats and the reaper of expired leases run every Lease/3.
-	// Default 30s.
+	// heartbeat. Heartbeats and the reaper of expired leases run every Lease/3;
+	// a handler whose lease could not be renewed for 5/6 of a Lease has its
+	// context cancelled, before another worker may take the task back. It is
+	// also how long outcomes are retried at shutdown while the database is
+	// away. Default 30s.
 	Lease time.Duration
 	// HandlerTimeout bounds one attempt. Default 5m.
 	HandlerTimeout time.Duration
@@ -103,9 +106,10 @@ type Worker struct {
 	types    []string
 	breakers *breakerSet
 
+	leases    *leases
 	running   atomic.Int64
 	handlers  sync.WaitGroup
-	jobs      chan *Task
+	jobs      chan job
 	slotFreed chan struct{}
 	wake      chan struct{}
 	outcomes  chan outcome
@@ -137,7 +141,8 @@ func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, 
 		log:       log.With("worker", s.ID),
 		metrics:   metrics,
 		types:     reg.Types(),
-		jobs:      make(chan *Task, s.Concurrency),
+		leases:    newLeases(),
+		jobs:      make(chan job, s.Concurrency),
 		slotFreed: make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
 		outcomes:  make(chan outcome, 2*s.Concurrency),
@@ -202,12 +207,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { w.listen(ctx) })
 	bg.Go(func() { w.maintain(bgCtx) })
+	bg.Go(func() { w.guardLeases(bgCtx) })
 	stopCompleter := make(chan struct{})
 	bg.Go(func() { w.completeLoop(bgCtx, stopCompleter) })
 
 	w.runners(runCtx)
 	w.log.Info("worker started", "types", w.types, "concurrency", w.s.Concurrency)
-	w.produce(ctx)
+	w.produce(ctx, runCtx)
 	w.state.Store(stateStopping)
 	close(w.jobs)
 	w.shutdown(cancelRun, stopCompleter)
@@ -218,7 +224,8 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // shutdown waits for the handlers (cancelling them after the grace period),
-// writes their outcomes and releases whatever is still leased.
+// writes their outcomes and releases the tasks still held: those whose
+// handler ignored its cancellation, or whose outcome could not be written.
 func (w *Worker) shutdown(cancelRun context.CancelFunc, stopCompleter chan struct{}) {
 	if !waitTimeout(&w.handlers, w.s.ShutdownGrace) {
 		w.log.Info("shutdown grace over: cancelling running tasks", "running", w.running.Load())
@@ -229,9 +236,13 @@ func (w *Worker) shutdown(cancelRun context.CancelFunc, stopCompleter chan struc
 	}
 	close(stopCompleter)
 	<-w.flushed
+	ids, attempts := w.leases.snapshot()
+	if len(ids) == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	n, err := w.store.releaseAll(ctx, w.s.ID)
+	n, err := w.store.release(ctx, w.s.ID, ids, attempts)
 	if err != nil {
 		w.log.Error("release tasks at shutdown", "err", err)
 	} else if n > 0 {
@@ -257,7 +268,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 // slot it asked for. When only a few slots are free it waits up to
 // ClaimCooldown for more to free up, so that a busy worker makes a few big
 // claims rather than one per finished task.
-func (w *Worker) produce(ctx context.Context) {
+func (w *Worker) produce(ctx, runCtx context.Context) {
 	tick := time.NewTicker(w.s.PollInterval)
 	defer tick.Stop()
 	gather := time.NewTimer(time.Hour)
@@ -265,7 +276,7 @@ func (w *Worker) produce(ctx context.Context) {
 	gathering, more := false, true
 	for {
 		if more && !gathering {
-			more = w.fill(ctx)
+			more = w.fill(ctx, runCtx)
 		}
 		select {
 		case <-ctx.Done():
@@ -296,14 +307,16 @@ func (w *Worker) free() int { return w.s.Concurrency - int(w.running.Load()) }
 func (w *Worker) minClaim() int { return max(1, w.s.ClaimBatch/2) }
 
 // fill claims until the slots are (nearly) full or the queue has no due
-// task, and reports whether due tasks may remain.
-func (w *Worker) fill(ctx context.Context) bool {
+// task, and reports whether due tasks may remain. The claimed tasks' handlers
+// run under runCtx.
+func (w *Worker) fill(ctx, runCtx context.Context) bool {
 	for first := true; ctx.Err() == nil; first = false {
 		free := w.free()
 		if free <= 0 || (!first && free < w.minClaim()) {
 			return true
 		}
 		n := min(free, w.s.ClaimBatch)
+		sent := w.leases.now()
 		claimed, err := w.store.claim(ctx, n, w.types, w.s.ID, w.s.Lease)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -312,8 +325,8 @@ func (w *Worker) fill(ctx context.Context) bool {
 			return false
 		}
 		w.markOK()
-		for _, t := range claimed {
-			w.start(t)
+		for i, l := range w.leases.hold(runCtx, claimed, sent+w.s.Lease) {
+			w.start(job{claimed[i], l})
 		}
 		if len(claimed) < n {
 			return false
@@ -322,11 +335,17 @@ func (w *Worker) fill(ctx context.Context) bool {
 	return false
 }
 
+// job is a claimed task and its lease.
+type job struct {
+	t *Task
+	l *lease
+}
+
 // start hands a claimed task to an idle runner; there is always one, since
 // claims never exceed the free slots.
-func (w *Worker) start(t *Task) {
+func (w *Worker) start(j job) {
 	w.running.Add(1)
-	w.jobs <- t
+	w.jobs <- j
 }
 
 // runners start Concurrency goroutines that run tasks until jobs is closed.
@@ -335,19 +354,20 @@ func (w *Worker) start(t *Task) {
 func (w *Worker) runners(runCtx context.Context) {
 	for range w.s.Concurrency {
 		w.handlers.Go(func() {
-			for t := range w.jobs {
-				w.runOne(runCtx, t)
+			for j := range w.jobs {
+				w.runOne(runCtx, j)
 			}
 		})
 	}
 }
 
-func (w *Worker) runOne(runCtx context.Context, t *Task) {
-	o := w.execute(runCtx, t)
+func (w *Worker) runOne(runCtx context.Context, j job) {
+	o := w.execute(j.l.ctx, runCtx, j.t)
+	j.l.cancel(nil)
 	select {
 	case w.outcomes <- o:
 	case <-w.flushed:
-		// Shutdown is over: releaseAll has put the task back.
+		// Shutdown is over: the task was released or will be reaped.
 	}
 	w.running.Add(-1)
 	select {
@@ -356,17 +376,21 @@ func (w *Worker) runOne(runCtx context.Context, t *Task) {
 	}
 }
 
-// execute runs one attempt through the type's breaker and decides its outcome.
-func (w *Worker) execute(runCtx context.Context, t *Task) outcome {
+// execute runs one attempt through the type's breaker and decides its
+// outcome. ctx is the attempt's, a child of runCtx, which ends at shutdown.
+// An attempt cut short by a lost lease (its handler returning ctx.Err())
+// counts neither for nor against the breaker: it says nothing about the task
+// type's dependency.
+func (w *Worker) execute(ctx, runCtx context.Context, t *Task) outcome {
 	o := outcome{id: t.ID, attempt: t.CurrentAttempt, taskType: t.TaskType}
 	h, _ := w.reg.handler(t.TaskType)
 	br := w.breakers.forTask(t)
 	var result []byte
 	ran := false
-	err := br.Execute(runCtx, func(runCtx context.Context) error {
+	err := br.Execute(ctx, func(ctx context.Context) error {
 		ran = true
 		var err error
-		result, err = w.call(runCtx, h, t)
+		result, err = w.call(ctx, h, t)
 		return err
 	})
 	switch {
@@ -379,6 +403,8 @@ func (w *Worker) execute(runCtx context.Context, t *Task) outcome {
 	case runCtx.Err() != nil:
 		o.kind = outcomeReleased
 		w.metrics.count(t.TaskType, metricReleased)
+	case errors.Is(context.Cause(ctx), errLeaseLost) && !errors.Is(err, errLeaseLost):
+		w.failed(&o, t, fmt.Errorf("%w: %w", errLeaseLost, err))
 	default:
 		w.failed(&o, t, err)
 	}
@@ -388,7 +414,7 @@ func (w *Worker) execute(runCtx context.Context, t *Task) outcome {
 // failed turns an error into a retry or, with no attempt left or an error
 // marked retry.Permanent (a payload no attempt can fix), a failure.
 func (w *Worker) failed(o *outcome, t *Task, err error) {
-	o.err = truncate(err.Error(), 2000)
+	o.err = storableText(truncate(err.Error(), 2000))
 	delay, retryable := retryDelay(t.RetryStrategy, t.CurrentAttempt)
 	if retryable && !retry.IsPermanent(err) && t.CurrentAttempt < t.MaxAttempts {
 		o.kind, o.delay = outcomeRetrying, delay
@@ -403,9 +429,9 @@ func (w *Worker) failed(o *outcome, t *Task, err error) {
 }
 
 // call runs the handler with the attempt's timeout, turning a panic into an
-// error and the result into JSON.
-func (w *Worker) call(runCtx context.Context, h Handler, t *Task) (result []byte, err error) {
-	ctx, cancel := context.WithTimeout(runCtx, w.s.HandlerTimeout)
+// error and the result into JSON that the database can store.
+func (w *Worker) call(attemptCtx context.Context, h Handler, t *Task) (result []byte, err error) {
+	ctx, cancel := context.WithTimeout(attemptCtx, w.s.HandlerTimeout)
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
@@ -415,7 +441,7 @@ func (w *Worker) call(runCtx context.Context, h Handler, t *Task) (result []byte
 	}()
 	res, err := h.Handle(ctx, t)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && runCtx.Err() == nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil && attemptCtx.Err() == nil {
 			return nil, fmt.Errorf("handler timed out after %s: %w", w.s.HandlerTimeout, err)
 		}
 		return nil, err
@@ -427,7 +453,7 @@ func (w *Worker) call(runCtx context.Context, h Handler, t *Task) (result []byte
 	if err != nil {
 		return nil, fmt.Errorf("encode result: %w", err)
 	}
-	return b, nil
+	return storableJSON(b), nil
 }
 
 func truncate(s string, n int) string {

@@ -22,6 +22,11 @@ type DBProxy struct {
 	wg      sync.WaitGroup
 }
 
+// NewDBProxy starts a DBProxy in front of the database at dsn (a URL), for
+// tests of something other than a TestApp (a command, a worker); it stops
+// when t ends. Its DSN reaches the database through it.
+func NewDBProxy(t testing.TB, dsn string) *DBProxy { return newDBProxy(t, dsn) }
+
 func newDBProxy(t testing.TB, dsn string) *DBProxy {
 	t.Helper()
 	u, err := url.Parse(dsn)

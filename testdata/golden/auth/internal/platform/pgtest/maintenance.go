@@ -168,6 +168,7 @@ func (a *admin) dropTemplate(ctx context.Context, tpl string) error {
 	if !locked {
 		return fmt.Errorf("drop %s: being built by another process", tpl)
 	}
+	defer unlock(ctx, conn, tpl)
 	return a.unmarkAndDrop(ctx, conn, tpl)
 }
 

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -107,6 +108,7 @@ func (a *admin) ensureTemplate(ctx context.Context, m Migrator, keep ...string) 
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey(tpl)); err != nil {
 		return fmt.Errorf("build template %s: lock: %w", tpl, err)
 	}
+	defer unlock(ctx, conn, tpl)
 	if ready, err := a.isTemplate(ctx, tpl); err != nil || ready {
 		return err
 	}
@@ -115,6 +117,15 @@ func (a *admin) ensureTemplate(ctx context.Context, m Migrator, keep ...string) 
 	}
 	a.dropOtherTemplates(ctx, append(keep, tpl))
 	return nil
+}
+
+// unlock releases the build lock of tpl held by conn. Closing conn would release it too, but the
+// server does so a moment after the client has moved on, and a process asking for the lock in
+// that moment would find the template "being built".
+func unlock(ctx context.Context, conn *pgx.Conn, tpl string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, _ = conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", lockKey(tpl))
 }
 
 func (a *admin) isTemplate(ctx context.Context, name string) (bool, error) {
