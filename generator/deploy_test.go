@@ -105,4 +105,3 @@ func submatch(t *testing.T, text, re string) string {
 	}
 	return m[1]
 }
-
