@@ -77,7 +77,7 @@ func TestDeployKitMatchesTheCode(t *testing.T) {
 	image := readDockerfile(t)
 	kit := readKit(t)
 	var all []container
-	for _, d := range kit.deployments() {
+	for _, d := range kit.deployments(t) {
 		all = append(all, d.containers(t)...)
 	}
 	compose := readCompose(t)
@@ -610,14 +610,14 @@ type k8sProbe struct {
 	} `yaml:"httpGet"`
 }
 
-func (k kit) deployments() []deployment {
+func (k kit) deployments(t *testing.T) []deployment {
+	t.Helper()
 	var out []deployment
 	for _, o := range k.objects {
 		if o.head.Kind == "Deployment" {
 			d := deployment{obj: o}
-			if err := o.node.Decode(&d); err == nil {
-				out = append(out, d)
-			}
+			o.decode(t, &d)
+			out = append(out, d)
 		}
 	}
 	return out
@@ -717,7 +717,7 @@ func checkKubernetes(t *testing.T, k kit) {
 			t.Errorf("%s: a Secret in git; generate it from a git-ignored file or create it in the cluster", o)
 		}
 	}
-	deps := k.deployments()
+	deps := k.deployments(t)
 	for _, d := range deps {
 		checkDeployment(t, d)
 	}
@@ -908,7 +908,7 @@ func checkSecretFile(t *testing.T, k kit, file, secret string) {
 	}
 	slices.Sort(keys)
 	var read []string
-	for _, d := range k.deployments() {
+	for _, d := range k.deployments(t) {
 		for _, c := range slices.Concat(d.Spec.Template.Spec.InitContainers, d.Spec.Template.Spec.Containers) {
 			for _, e := range c.Env {
 				if ref := e.ValueFrom.SecretKeyRef; ref != nil && ref.Name == secret && !slices.Contains(read, ref.Key) {
