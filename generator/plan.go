@@ -49,12 +49,14 @@ type Stats struct {
 // templateData is what .tmpl files see.
 type templateData struct {
 	Name, Module, DBName string
-	Port                 int
-	GoVersion            string
-	StarterVersion       string
-	Features             struct{ Auth, Tasks bool }
-	FeatureList          []string          // selected features, canonical order
-	Migrations           []migrationRename // Options.Migrations, sorted
+	// KubeName is Name as a Kubernetes object name (DNS-1123: "_" becomes "-").
+	KubeName       string
+	Port           int
+	GoVersion      string
+	StarterVersion string
+	Features       struct{ Auth, Tasks bool }
+	FeatureList    []string          // selected features, canonical order
+	Migrations     []migrationRename // Options.Migrations, sorted
 }
 
 // NewPlan validates opts and renders the whole project in memory.
@@ -107,6 +109,7 @@ func report(o Options, step, detail string) {
 func (p *Plan) templateData() templateData {
 	d := templateData{
 		Name: p.Options.Name, Module: p.Options.Module, DBName: p.Options.DBName, Port: p.Options.Port,
+		KubeName:  strings.ReplaceAll(p.Options.Name, "_", "-"),
 		GoVersion: p.GoVersion, StarterVersion: p.Options.StarterVersion,
 		FeatureList: slices.Clone(p.Options.Features),
 		Migrations:  sortedRenames(p.Options.Migrations),

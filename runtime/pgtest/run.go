@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/starter-go/starter/runtime/pgembed"
@@ -22,9 +24,15 @@ import (
 // err is non-nil only when the command could not be run; a command that ran and failed returns its
 // exit code and nil. When ctx ends, the command gets an interrupt and, 10 seconds later, a kill.
 func Run(ctx context.Context, stdout, stderr io.Writer, name string, args ...string) (exitCode int, err error) {
-	env := os.Environ()
+	return RunEnv(ctx, os.Environ(), stdout, stderr, name, args...)
+}
+
+// RunEnv is Run with env ("KEY=value" pairs, the last of a key winning) as the command's environment
+// instead of this process's: TEST_DATABASE_URL is looked up there too.
+func RunEnv(ctx context.Context, env []string, stdout, stderr io.Writer, name string, args ...string) (exitCode int, err error) {
+	env = slices.Clone(env)
 	var srv *pgembed.Server
-	if os.Getenv("TEST_DATABASE_URL") == "" {
+	if lookupEnv(env, "TEST_DATABASE_URL") == "" {
 		srv, err = pgembed.Start(ctx, pgembed.Options{})
 		if err != nil {
 			return 1, fmt.Errorf("pgtest: run: %w; %s", err, howToProvide)
@@ -74,4 +82,14 @@ func reportKept(ctx context.Context, stderr io.Writer, adminDSN string) {
 	}
 	fmt.Fprintf(stderr, "pgtest: %d database(s) kept by failed tests were on a throw-away server and are gone; "+
 		"to inspect them, run the tests with TEST_DATABASE_URL set to a server you keep\n", len(st.Clones))
+}
+
+// lookupEnv returns the value of key in env, the last one when it is set more than once (as exec does).
+func lookupEnv(env []string, key string) string {
+	for _, kv := range slices.Backward(env) {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	return ""
 }

@@ -26,6 +26,8 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// dotenv holds what .env added to the environment (dotenv.go).
+	dotenv map[string]string
 }
 
 // Main runs the command line and returns the exit code: 0 success, 1 failure,
@@ -45,9 +47,15 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	return exitCode(err)
 }
 
-// Run executes the command line args (args[0] is the program name).
+// Run executes the command line args (args[0] is the program name). Outside
+// production, the variables of .env in the working directory fill in those
+// the environment does not set.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	getenv, dotenv, err := withDotEnv(dotEnvFile, getenv)
+	if err != nil {
+		return err
+	}
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, dotenv: dotenv}
 	root := newRootCmd(e)
 	if len(args) > 0 {
 		args = args[1:]
@@ -75,6 +83,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newTestDBCmd(e),
 		newHealthCheckCmd(e),
 		newVersionCmd(e),
+		newDevCmd(e),
 		newWorkerCmd(e),
 		newAdminCmd(e),
 	)

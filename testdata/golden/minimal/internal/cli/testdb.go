@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -88,7 +89,7 @@ func newTestDBCmd(e *env) *cobra.Command {
 				if args[0] == "-h" || args[0] == "--help" {
 					return cmd.Help()
 				}
-				code, err := pgtest.Run(cmd.Context(), e.stdout, e.stderr, args[0], args[1:]...)
+				code, err := pgtest.RunEnv(cmd.Context(), e.environ(os.Environ()), e.stdout, e.stderr, args[0], args[1:]...)
 				if err != nil {
 					return err
 				}
