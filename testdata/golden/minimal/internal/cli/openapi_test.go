@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"example.com/demo/internal/httpapi/openapi"
+)
+
+// TestOpenAPIPrintsTheServedDocument checks both formats against the
+// document the server serves, and the refusal of another format.
+func TestOpenAPIPrintsTheServedDocument(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served any
+	if err := json.Unmarshal(doc.JSON(), &served); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(served)
+	cases := []struct {
+		args   []string
+		decode func([]byte, any) error
+	}{
+		{[]string{"openapi"}, json.Unmarshal},
+		{[]string{"openapi", "--format", "json"}, json.Unmarshal},
+		{[]string{"openapi", "--format", "yaml"}, yaml.Unmarshal},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := run(t, map[string]string{}, tc.args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var got any
+			if err := tc.decode([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("output does not decode: %v", err)
+			}
+			if b, _ := json.Marshal(got); string(b) != string(want) {
+				t.Errorf("printed document differs from the served one")
+			}
+		})
+	}
+	r := run(t, map[string]string{}, "openapi", "--format", "xml")
+	if r.code != 2 || !strings.Contains(r.stderr, `--format must be json or yaml, got "xml"`) {
+		t.Errorf("--format xml: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
