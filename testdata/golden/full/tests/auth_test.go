@@ -86,13 +86,6 @@ func wantValidation(t *testing.T, r *apptest.Response, field, rule string) {
 	}
 }
 
-func wantStatus(t *testing.T, r *apptest.Response, status int) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status = %d, want %d: %s", r.Status, status, r.Body)
-	}
-}
-
 func TestAuthRegisterSuccess(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)

@@ -33,7 +33,7 @@ func TestContractCheck(t *testing.T) {
 		{"an undocumented status", "GET", "/api/v1/health/live", false, 418, live,
 			"GET /api/v1/health/live (getLiveness): the 418 response breaks the document: status is not supported"},
 		{"a body of the wrong shape", "GET", "/api/v1/health/live", false, 200, strings.Replace(live, `,"probe":"liveness"`, "", 1),
-			`(getLiveness): the 200 response breaks the document: response body doesn't match schema #/components/schemas/LivenessResponse: at /data/probe: property "probe" is missing`},
+			`(getLiveness): the 200 response breaks the document: response body doesn't match schema #/components/schemas/LivenessEnvelope: at /data/probe: property "probe" is missing`},
 		{"a field of the wrong type", "GET", "/api/v1/health/live", false, 200, strings.Replace(live, `"message":null`, `"message":7`, 1),
 			`at /message: value must be a string`},
 		{"an error code outside the enum", "GET", "/api/v1/health/live", false, 500, `{"success":false,"error":{"code":"OOPS","message":"x"}}`,
