@@ -301,6 +301,21 @@ func TestCreateTaskKeepsTheRetryStrategy(t *testing.T) {
 	assertJSONEqual(t, fixed.RetryStrategy, json.RawMessage(`{"type":"fixed","interval_ms":0}`))
 }
 
+// TestTaskWithoutAStoredStrategyShowsTheDefault: a task enqueued by code
+// (tasks.Store.Create) may leave retry_strategy NULL, which means the
+// default; the API shows that default, as it does for every other task,
+// never a null the document does not allow.
+func TestTaskWithoutAStoredStrategyShowsTheDefault(t *testing.T) {
+	t.Parallel()
+	a := setupTaskAPI(t)
+	mod := a.user(t, "moderator")
+	task := a.app.InsertTask(tasks.NewTask{TaskType: tasks.TypeEmail})
+	var got tasks.Task
+	a.app.GetAuth(taskPath(task.ID, ""), mod.token).Data(t, &got)
+	assertJSONEqual(t, got.RetryStrategy,
+		json.RawMessage(`{"type":"exponential","base_delay_ms":1000,"multiplier":2.0,"max_delay_ms":300000,"jitter":0.1}`))
+}
+
 func TestCreateTaskStrategyNoneMeansOneAttempt(t *testing.T) {
 	t.Parallel()
 	a := setupTaskAPI(t)
