@@ -26,10 +26,11 @@ func TestOpenAPIPrintsTheServedDocument(t *testing.T) {
 	cases := []struct {
 		args   []string
 		decode func([]byte, any) error
+		start  string
 	}{
-		{[]string{"openapi"}, json.Unmarshal},
-		{[]string{"openapi", "--format", "json"}, json.Unmarshal},
-		{[]string{"openapi", "--format", "yaml"}, yaml.Unmarshal},
+		{[]string{"openapi"}, json.Unmarshal, "{\n  \"openapi\": \"3.0.3\","},
+		{[]string{"openapi", "--format", "json"}, json.Unmarshal, "{\n  \"openapi\": \"3.0.3\","},
+		{[]string{"openapi", "--format", "yaml"}, yaml.Unmarshal, "openapi: 3.0.3\n"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -37,6 +38,9 @@ func TestOpenAPIPrintsTheServedDocument(t *testing.T) {
 			r := run(t, map[string]string{}, tc.args...)
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if !strings.HasPrefix(r.stdout, tc.start) {
+				t.Errorf("output starts %.40q, want %q", r.stdout, tc.start)
 			}
 			var got any
 			if err := tc.decode([]byte(r.stdout), &got); err != nil {

@@ -54,6 +54,8 @@ func assembleEmbedded() (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The parts' comments speak to their authors, not to the document's readers.
+	dropComments(root)
 	info := mapping(root, "info")
 	setScalar(info, "title", buildinfo.Name+" API")
 	setScalar(info, "version", buildinfo.Version)
@@ -111,4 +113,11 @@ func (d *Document) YAML() ([]byte, error) {
 		return nil, fmt.Errorf("openapi yaml: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+func dropComments(n *yaml.Node) {
+	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+	for _, c := range n.Content {
+		dropComments(c)
+	}
 }
