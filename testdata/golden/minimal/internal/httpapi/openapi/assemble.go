@@ -16,10 +16,6 @@ type Part struct {
 	Data []byte
 }
 
-// addable are the top-level keys a part after the first may hold: a part adds
-// to the document, it never changes what another part said.
-var addable = []string{"tags", "paths", "components"}
-
 // Assemble merges parts into one document, in their order. The first part is
 // the base and holds everything a document has (openapi, info, …); each later
 // part may only add tags, paths, operations on a path another part opened,
@@ -70,7 +66,8 @@ func mergePart(doc, part *yaml.Node) error {
 		case "components":
 			err = mergeInto(mapping(doc, key), value, key, mergeSection)
 		default:
-			err = fmt.Errorf("top-level key %q: a part may only add %v", key, addable)
+			// A part adds to the document; it never changes what another part said.
+			err = fmt.Errorf("top-level key %q: a part may only add tags, paths and components", key)
 		}
 		if err != nil {
 			return err
