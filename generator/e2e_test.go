@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("templates/gomod/%s is not tidy for the current templates: run make pin\n%s", variant, out)
 			}
 			p.check()
+			p.openAPIClientCompiles()
 			// The auth project goes on to its second day (no extra project
 			// generated): its owner edits it, then adds tasks.
 			if variant == "auth" {
@@ -58,6 +60,62 @@ func TestEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The client generator of the end-to-end test, pinned, and the runtime
+// library its code imports. Neither reaches a generated project's go.mod:
+// the client is generated and built in a scratch module beside it.
+const (
+	oapiCodegen = "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2.8.2"
+	oapiRuntime = "github.com/oapi-codegen/runtime v1.9.0"
+)
+
+// openAPIClientCompiles generates a Go client from the project's OpenAPI
+// document with oapi-codegen and builds it: the document is usable by the
+// tools people generate clients with, not only valid.
+func (p project) openAPIClientCompiles() {
+	p.t.Helper()
+	doc := p.stdout("go", "run", "./cmd/demo", "openapi")
+	scratch := project{t: p.t, dir: p.t.TempDir()}
+	goVersion := strings.TrimPrefix(runtime.Version(), "go")
+	scratch.write("go.mod", "module client\n\ngo "+goVersion+"\n\nrequire "+oapiRuntime+"\n")
+	scratch.write("openapi.json", doc)
+	scratch.write("oapi-codegen.yaml", "package: client\ngenerate:\n  models: true\n  client: true\noutput: client.gen.go\n")
+	scratch.mustRunModules("go", "run", oapiCodegen, "-config", "oapi-codegen.yaml", "openapi.json")
+	scratch.mustRunModules("go", "mod", "tidy")
+	scratch.mustRunModules("go", "build", "./...")
+	scratch.mustRunModules("go", "vet", "./...")
+}
+
+// mustRunModules is mustRun where go may fetch modules and write go.mod and
+// go.sum (the scratch module of the client).
+func (p project) mustRunModules(name string, args ...string) {
+	p.t.Helper()
+	out, err := p.command(name, args, "GOFLAGS=-mod=mod").CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(string(out), 150))
+	}
+}
+
+// stdout runs a command in the project and returns what it printed on
+// stdout alone.
+func (p project) stdout(name string, args ...string) string {
+	p.t.Helper()
+	var stderr bytes.Buffer
+	cmd := p.command(name, args, "GOFLAGS=-mod=readonly")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		p.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(stderr.String(), 150))
+	}
+	return string(out)
+}
+
+func (p project) command(name string, args []string, goflags string) *exec.Cmd {
+	cmd := exec.CommandContext(p.t.Context(), name, args...)
+	cmd.Dir = p.dir
+	cmd.Env = append(os.Environ(), goflags, "GOWORK=off")
+	return cmd
 }
 
 // shippedConfigTest is added to each generated project so that its own

@@ -60,6 +60,9 @@ type Config struct {
 	// AutoMigrate applies pending migrations at start-up (default true in
 	// development and test, false in production: run `migrate up` as a release step).
 	AutoMigrate bool `mapstructure:"auto_migrate"`
+	// Docs configures the API's description: the OpenAPI document and the
+	// page that renders it.
+	Docs Docs `mapstructure:"docs"`
 	// starter:feature auth
 	// Auth configures sessions, rate limits and password hashing.
 	Auth Auth `mapstructure:"auth"`
@@ -70,6 +73,16 @@ type Config struct {
 	// Tasks configures the background worker.
 	Tasks Tasks `mapstructure:"tasks"`
 	// starter:end
+}
+
+// Docs configures GET /api/v1/openapi.json and the page GET /api/v1/docs.
+// The environment variable is DOCS_ENABLED.
+type Docs struct {
+	// Enabled serves both routes (default true; false in production, where the
+	// page's looser Content-Security-Policy and the map of every route, admin
+	// ones included, are better opted into; the openapi command prints the document
+	// without a running service).
+	Enabled bool `mapstructure:"enabled"`
 }
 
 // Defaults returns the settings of env before any file, variable or flag.
@@ -88,11 +101,13 @@ func Defaults(env string) Config {
 		HealthCheckTimeout: 2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
+		Docs:               Docs{Enabled: true},
 	}
 	if env == EnvProduction {
 		c.Host = ""
 		c.CORSOrigins = []string{}
 		c.AutoMigrate = false
+		c.Docs.Enabled = false
 	}
 	// starter:feature auth
 	c.Auth = authDefaults(env)

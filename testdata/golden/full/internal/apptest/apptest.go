@@ -37,6 +37,8 @@ type TestApp struct {
 	t      testing.TB
 	client *http.Client
 	logs   *syncBuffer
+	// invalid: the requests break the document on purpose (Invalid).
+	invalid bool
 }
 
 // Option adjusts New.
@@ -55,7 +57,9 @@ func WithConfig(fn func(*config.Config)) Option {
 	return func(s *settings) { s.configure = append(s.configure, fn) }
 }
 
-// WithRoutes adds test-only routes under /api/v1.
+// WithRoutes adds test-only routes under /api/v1. Mount them under
+// TestRoutesPrefix (/api/v1/_test/): the client does not hold requests there
+// to the API's document, since they are not the API's.
 func WithRoutes(fn func(api *gin.RouterGroup)) Option {
 	return func(s *settings) { s.routes = fn }
 }

@@ -82,6 +82,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newMigrateCmd(e),
 		newTestDBCmd(e),
 		newHealthCheckCmd(e),
+		newOpenAPICmd(e),
 		newVersionCmd(e),
 		newDevCmd(e),
 		newWorkerCmd(e),

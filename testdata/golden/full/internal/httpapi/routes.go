@@ -24,6 +24,11 @@ func (s *Server) routes() {
 	api.HEAD("/health/ready", s.handleReady)
 	api.GET("/health/startup", s.handleStartup)
 	api.HEAD("/health/startup", s.handleStartup)
+	if s.Config.Docs.Enabled {
+		api.GET("/openapi.json", s.handleOpenAPI)
+		api.GET("/docs", s.handleDocsPage)
+		api.GET("/docs/:asset", s.handleDocsAsset)
+	}
 
 	api.POST("/auth/register", s.handleRegister)
 	api.POST("/auth/login", s.handleLogin)
