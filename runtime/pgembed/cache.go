@@ -61,14 +61,14 @@ func cachedCluster(ctx context.Context, bin, base string, acct account, out *tai
 	return filepath.Join(dir, "data"), nil
 }
 
-// cacheKey changes with the initdb binary (path, size, time).
+// cacheKey changes with the initdb binary (path, size, time) and its options.
 func cacheKey(bin string) string {
 	h := sha256.New()
 	initdbPath := filepath.Join(bin, "initdb"+hostLayout().exe)
 	if real, err := filepath.EvalSymlinks(initdbPath); err == nil {
 		initdbPath = real
 	}
-	fmt.Fprintln(h, initdbPath, User)
+	fmt.Fprintln(h, initdbPath, initdbOptions(true))
 	if fi, err := os.Stat(initdbPath); err == nil {
 		fmt.Fprintln(h, fi.Size(), fi.ModTime().UnixNano())
 	}

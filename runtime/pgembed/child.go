@@ -108,11 +108,7 @@ func (c *child) wait(ctx context.Context) error {
 // scram-sha-256 authentication for every connection, UTF8 with the C locale so sorting does not
 // depend on the machine.
 func initdb(ctx context.Context, bin, dataDir, pwFile string, throwAway bool, acct account, out *tail) error {
-	args := []string{"-D", dataDir, "--auth=scram-sha-256", "--pwfile=" + pwFile, "-U", User,
-		"--encoding=UTF8", "--locale=C"}
-	if throwAway {
-		args = append(args, "--no-sync")
-	}
+	args := append([]string{"-D", dataDir, "--pwfile=" + pwFile}, initdbOptions(throwAway)...)
 	c, err := startChild(filepath.Join(bin, "initdb"+hostLayout().exe), args, filepath.Dir(dataDir), acct, stopKill, nil, out)
 	if err == nil {
 		err = c.wait(ctx)
@@ -121,6 +117,16 @@ func initdb(ctx context.Context, bin, dataDir, pwFile string, throwAway bool, ac
 		return fmt.Errorf("pgembed: initdb %s: %w\n%s", dataDir, err, out.String())
 	}
 	return nil
+}
+
+// initdbOptions are initdb's options but the directory and the password file; the cache key
+// includes them, so a cluster cached with other options is not reused.
+func initdbOptions(throwAway bool) []string {
+	opts := []string{"--auth=scram-sha-256", "-U", User, "--encoding=UTF8", "--locale=C"}
+	if throwAway {
+		opts = append(opts, "--no-sync")
+	}
+	return opts
 }
 
 var errPortTaken = errors.New("port taken")
