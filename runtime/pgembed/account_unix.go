@@ -122,7 +122,8 @@ func (a account) mkdirPrivate(dir string) error {
 	return a.own(dir)
 }
 
-// openNoFollow opens path for reading unless it is a symbolic link.
+// openNoFollow opens path for reading unless it is a symbolic link; O_NONBLOCK keeps a fifo put in
+// place of a file from blocking the open (the caller then refuses it as not a regular file).
 func openNoFollow(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 }
