@@ -36,11 +36,10 @@ func copyFromCache(ctx context.Context, bin, base, dataDir string, acct account,
 // can plant one, whatever its name.
 func cachedCluster(ctx context.Context, bin, base string, acct account, out *tail) (string, error) {
 	dir := filepath.Join(base, cachePrefix+cacheKey(bin))
-	if checkPrivateDir(dir, acct) == nil {
-		if _, err := os.Lstat(filepath.Join(dir, "data", "PG_VERSION")); err == nil {
-			return filepath.Join(dir, "data"), nil
-		}
+	if usableCache(dir, acct) {
+		return filepath.Join(dir, "data"), nil
 	}
+	_ = os.RemoveAll(dir) // damaged, or made by a process killed meanwhile
 	build, err := os.MkdirTemp(base, buildPrefix)
 	if err != nil {
 		return "", err
@@ -59,6 +58,18 @@ func cachedCluster(ctx context.Context, bin, base string, acct account, out *tai
 		return "", err
 	}
 	return filepath.Join(dir, "data"), nil
+}
+
+// usableCache reports whether dir holds a complete cached cluster with its password.
+func usableCache(dir string, acct account) bool {
+	if checkPrivateDir(dir, acct) != nil {
+		return false
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "data", "PG_VERSION")); err != nil {
+		return false
+	}
+	_, err := readPassword(filepath.Join(dir, "data"), acct)
+	return err == nil
 }
 
 // cacheKey changes with the initdb binary (path, size, time) and its options.

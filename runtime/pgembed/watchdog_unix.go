@@ -19,7 +19,7 @@ type watchdog struct {
 }
 
 // watchdogScript reads until end of file, then signals $1 with $2.
-const watchdogScript = `while read -r _; do :; done; kill -s "$2" "$1" 2>/dev/null`
+const watchdogScript = `while read -r _; do :; done`
 
 func startWatchdog(pid int, sig syscall.Signal) (*watchdog, error) {
 	fds, err := closeOnExecPipe()
