@@ -18,8 +18,9 @@ type watchdog struct {
 	write int // raw descriptor: an *os.File would close it, and fire the watchdog, when collected
 }
 
-// watchdogScript reads until end of file, then signals $1 with $2.
-const watchdogScript = `while read -r _; do :; done`
+// watchdogScript reads until end of file, then sends signal number $2 to process $1 (the
+// numbers of SIGINT, SIGQUIT, SIGTERM and SIGKILL are the same on every Unix).
+const watchdogScript = `while read -r _; do :; done; kill -"$2" "$1" 2>/dev/null`
 
 func startWatchdog(pid int, sig syscall.Signal) (*watchdog, error) {
 	fds, err := closeOnExecPipe()
@@ -28,7 +29,7 @@ func startWatchdog(pid int, sig syscall.Signal) (*watchdog, error) {
 	}
 	read := os.NewFile(uintptr(fds[0]), "watchdog")
 	defer read.Close()
-	cmd := exec.Command("/bin/sh", "-c", watchdogScript, "pgembed-watchdog", strconv.Itoa(pid), signalName(sig))
+	cmd := exec.Command("/bin/sh", "-c", watchdogScript, "pgembed-watchdog", strconv.Itoa(pid), strconv.Itoa(int(sig)))
 	cmd.Stdin = read
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a terminal's Ctrl-C must not end it
 	if err := cmd.Start(); err != nil {
@@ -57,15 +58,4 @@ func (w *watchdog) disarm() {
 	_ = w.cmd.Process.Kill()
 	_ = w.cmd.Wait()
 	syscall.Close(w.write)
-}
-
-func signalName(sig syscall.Signal) string {
-	switch sig {
-	case syscall.SIGINT:
-		return "INT"
-	case syscall.SIGQUIT:
-		return "QUIT"
-	default:
-		return "KILL"
-	}
 }
