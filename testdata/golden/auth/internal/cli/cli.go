@@ -73,6 +73,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newServeCmd(e),
 		newMigrateCmd(e),
 		newTestDBCmd(e),
+		newDevDBCmd(e),
 		newHealthCheckCmd(e),
 		newVersionCmd(e),
 	)
