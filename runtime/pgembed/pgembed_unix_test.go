@@ -392,3 +392,31 @@ func TestWatchdogSignalsWhenItsOwnerIsGone(t *testing.T) {
 		})
 	}
 }
+
+// TestRelocatedClusterOfAnOlderVersionIsAdopted: as root, an older version kept the cluster in
+// /var/tmp/pgembed-data-<hash>; the project keeps its data when it moves into the account's
+// directory.
+func TestRelocatedClusterOfAnOlderVersionIsAdopted(t *testing.T) {
+	t.Parallel()
+	requested := filepath.Join(t.TempDir(), "project", ".data", "postgres")
+	removePersistent(t, requested)
+	s := start(t, Options{DataDir: requested})
+	exec1(t, s.DSN("postgres"), "CREATE TABLE kept (n int)", "INSERT INTO kept VALUES (9)")
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		return // nothing is relocated for other users
+	}
+	legacy := filepath.Join(relocationParent, userDirPrefix+filepath.Base(s.DataDir))
+	mustDo(t, os.Rename(s.DataDir, legacy))
+	t.Cleanup(func() { os.RemoveAll(legacy) })
+
+	again := start(t, Options{DataDir: requested})
+	if got := queryInt(t, again.DSN("postgres"), "SELECT n FROM kept"); got != 9 {
+		t.Errorf("kept row = %d, want 9", got)
+	}
+	if _, err := os.Lstat(legacy); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s still exists (lstat: %v)", legacy, err)
+	}
+}
