@@ -420,3 +420,26 @@ func TestRelocatedClusterOfAnOlderVersionIsAdopted(t *testing.T) {
 		t.Errorf("%s still exists (lstat: %v)", legacy, err)
 	}
 }
+
+// TestClearStaleLeavesALiveStrangerAlone: a postmaster.pid naming a live process that is not the
+// server (its pid reused, or one this system cannot tell) is left to postgres, and the process to
+// itself.
+func TestClearStaleLeavesALiveStrangerAlone(t *testing.T) {
+	t.Parallel()
+	stranger := exec.Command("sleep", "300")
+	mustDo(t, stranger.Start())
+	t.Cleanup(func() { stranger.Process.Kill(); stranger.Wait() })
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "postmaster.pid")
+	content := strconv.Itoa(stranger.Process.Pid) + "\n" + dir + "\n1700000000\n5432\n\n127.0.0.1\n  1  2\nready   \n"
+	mustDo(t, os.WriteFile(pidFile, []byte(content), 0o600))
+	if err := clearStale(context.Background(), dir, filepath.Join(dir, ownerFile), processAccount()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pidFile); err != nil {
+		t.Errorf("postmaster.pid of a live process removed: %v", err)
+	}
+	if err := stranger.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("the stranger was stopped: %v", err)
+	}
+}
