@@ -13,7 +13,7 @@ import (
 func isServerOf(pf pidFile, dataDir string, acct account) bool {
 	proc := filepath.Join("/proc", fmt.Sprint(pf.pid))
 	cwd, err := os.Readlink(filepath.Join(proc, "cwd"))
-	if err != nil || cwd != dataDir {
+	if err != nil || !sameDir(cwd, dataDir) {
 		return false
 	}
 	fi, err := os.Stat(proc)
@@ -32,6 +32,9 @@ func anyProcessIn(dir string) bool {
 
 // processesIn lists the pids of processes whose working directory is dir.
 func processesIn(dir string) []int {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // /proc shows the directory with links resolved
+	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -51,3 +54,12 @@ func processesIn(dir string) []int {
 
 // identifiesServers: isServerOf tells a server from a process that reused its pid.
 const identifiesServers = true
+
+// sameDir reports whether cwd, a process's working directory as /proc shows it (links
+// resolved), is dir.
+func sameDir(cwd, dir string) bool {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	return cwd == dir
+}

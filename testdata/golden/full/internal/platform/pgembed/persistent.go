@@ -38,6 +38,7 @@ func persistentDir(ctx context.Context, requested string, acct account) (dir str
 	}
 	removeOrphans(ctx, base, acct)
 	dir = relocatedDir(base, abs)
+	adoptLegacy(dir, acct)
 	if err := anchor(abs, dir, acct); err != nil {
 		return "", false, err
 	}
@@ -47,6 +48,23 @@ func persistentDir(ctx context.Context, requested string, acct account) (dir str
 func relocatedDir(base, abs string) string {
 	sum := sha256.Sum256([]byte(abs))
 	return filepath.Join(base, dataPrefix+hex.EncodeToString(sum[:6]))
+}
+
+// adoptLegacy moves the cluster an older version of this package relocated to
+// /var/tmp/pgembed-data-<hash> (a name anyone could take first) into the account's directory, so
+// the project keeps its data. Only a directory of the account, private, in which no server runs, is
+// moved; anything else there is left alone.
+func adoptLegacy(dir string, acct account) {
+	legacy := filepath.Join(relocationParent, userDirPrefix+filepath.Base(dir))
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if checkPrivateDir(legacy, acct) != nil || serverIn(legacy, acct) != 0 {
+		return
+	}
+	if os.Rename(legacy, dir) == nil {
+		_ = os.Remove(legacy + ".origin")
+	}
 }
 
 // anchor records the link between the requested directory abs and the cluster dir both ways:

@@ -392,3 +392,54 @@ func TestWatchdogSignalsWhenItsOwnerIsGone(t *testing.T) {
 		})
 	}
 }
+
+// TestRelocatedClusterOfAnOlderVersionIsAdopted: as root, an older version kept the cluster in
+// /var/tmp/pgembed-data-<hash>; the project keeps its data when it moves into the account's
+// directory.
+func TestRelocatedClusterOfAnOlderVersionIsAdopted(t *testing.T) {
+	t.Parallel()
+	requested := filepath.Join(t.TempDir(), "project", ".data", "postgres")
+	removePersistent(t, requested)
+	s := start(t, Options{DataDir: requested})
+	exec1(t, s.DSN("postgres"), "CREATE TABLE kept (n int)", "INSERT INTO kept VALUES (9)")
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		return // nothing is relocated for other users
+	}
+	legacy := filepath.Join(relocationParent, userDirPrefix+filepath.Base(s.DataDir))
+	mustDo(t, os.Rename(s.DataDir, legacy))
+	t.Cleanup(func() { os.RemoveAll(legacy) })
+
+	again := start(t, Options{DataDir: requested})
+	if got := queryInt(t, again.DSN("postgres"), "SELECT n FROM kept"); got != 9 {
+		t.Errorf("kept row = %d, want 9", got)
+	}
+	if _, err := os.Lstat(legacy); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s still exists (lstat: %v)", legacy, err)
+	}
+}
+
+// TestClearStaleLeavesALiveStrangerAlone: a postmaster.pid naming a live process that is not the
+// server (its pid reused, or one this system cannot tell) is left to postgres, and the process to
+// itself.
+func TestClearStaleLeavesALiveStrangerAlone(t *testing.T) {
+	t.Parallel()
+	stranger := exec.Command("sleep", "300")
+	mustDo(t, stranger.Start())
+	t.Cleanup(func() { stranger.Process.Kill(); stranger.Wait() })
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "postmaster.pid")
+	content := strconv.Itoa(stranger.Process.Pid) + "\n" + dir + "\n1700000000\n5432\n\n127.0.0.1\n  1  2\nready   \n"
+	mustDo(t, os.WriteFile(pidFile, []byte(content), 0o600))
+	if err := clearStale(context.Background(), dir, filepath.Join(dir, ownerFile), processAccount()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pidFile); err != nil {
+		t.Errorf("postmaster.pid of a live process removed: %v", err)
+	}
+	if err := stranger.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("the stranger was stopped: %v", err)
+	}
+}

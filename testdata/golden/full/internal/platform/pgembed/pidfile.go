@@ -62,19 +62,23 @@ const ownerFile = "pgembed.owner"
 // clearStale makes dataDir startable after the process that started a server in it died without
 // stopping it. A server whose owner is gone is shut down: on Linux the parent-death signal has
 // done that already; on macOS its watchdog may have died with the owner (the whole process
-// group killed); on Windows a job object cannot be escaped, but a server of an older version may
-// have. A postmaster.pid whose server is gone is removed, since postgres refuses to start when
-// its pid has been reused by another process. A server whose owner is alive is in use: an error.
+// group killed); a server of an older version of this package may have had neither. A server
+// whose owner is alive is in use: an error. postmaster.pid is removed once its process is gone;
+// one naming a live process that is not known to be the server is left to postgres, which
+// refuses to start beside a server it cannot rule out.
 func clearStale(ctx context.Context, dataDir, ownerPath string, acct account) error {
-	pid := serverIn(dataDir, acct)
-	if pid != 0 && !identifiesServers {
-		return nil // postgres itself refuses to start beside a live server
+	pf, ok := readPidFile(dataDir)
+	if !ok {
+		return nil
 	}
-	if pid != 0 {
-		if owner := readOwner(ownerPath, acct); owner != 0 && processAlive(owner) {
-			return fmt.Errorf("pgembed: %s is in use by PostgreSQL (pid %d) of process %d", dataDir, pid, owner)
+	if pf.pid > 0 && processAlive(pf.pid) {
+		if !isServerOf(pf, dataDir, acct) {
+			return nil
 		}
-		if err := stopOrphan(ctx, pid); err != nil {
+		if owner := readOwner(ownerPath, acct); owner != 0 && processAlive(owner) {
+			return fmt.Errorf("pgembed: %s is in use by PostgreSQL (pid %d) of process %d", dataDir, pf.pid, owner)
+		}
+		if err := stopOrphan(ctx, pf.pid); err != nil {
 			return err
 		}
 	}
