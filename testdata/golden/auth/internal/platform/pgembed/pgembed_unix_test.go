@@ -443,3 +443,15 @@ func TestClearStaleLeavesALiveStrangerAlone(t *testing.T) {
 		t.Errorf("the stranger was stopped: %v", err)
 	}
 }
+
+func TestReadPrivateFileRefusesALink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	link := filepath.Join(dir, passwordFile)
+	mustDo(t, os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600), os.Symlink(secret, link))
+	_, err := readPrivateFile(link, processAccount(), 0o600)
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("err = %v, want a refusal of the link", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 )
 
 // The directories and files of a cluster belong to the account that runs it and to nobody else:
@@ -40,6 +41,9 @@ func checkPrivateDir(dir string, acct account) error {
 // cannot write), without following a symbolic link.
 func readPrivateFile(path string, acct account, want fs.FileMode) ([]byte, error) {
 	f, err := openNoFollow(path)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("pgembed: %s is a symbolic link; someone may have planted it: remove it", path)
+	}
 	if err != nil {
 		return nil, err
 	}
