@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // copyFromCache gives dataDir a fresh throw-away cluster: a copy of a cached initdb output in the
@@ -37,6 +38,8 @@ func copyFromCache(ctx context.Context, bin, base, dataDir string, acct account,
 func cachedCluster(ctx context.Context, bin, base string, acct account, out *tail) (string, error) {
 	dir := filepath.Join(base, cachePrefix+cacheKey(bin))
 	if usableCache(dir, acct) {
+		now := time.Now()
+		_ = os.Chtimes(dir, now, now) // in use: removeStale keeps it
 		return filepath.Join(dir, "data"), nil
 	}
 	_ = os.RemoveAll(dir) // damaged, or made by a process killed meanwhile

@@ -268,22 +268,6 @@ func TestPlantedDirectoriesAreRefused(t *testing.T) {
 	}
 }
 
-// reachableTempDir is a t.TempDir that the account running PostgreSQL (as root, another user) can
-// enter.
-func reachableTempDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	mustDo(t, os.Chmod(filepath.Dir(dir), 0o755), os.Chmod(dir, 0o755))
-	return dir
-}
-
-func mustDo(t *testing.T, errs ...error) {
-	t.Helper()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestCacheLinksAreNotFollowed: a link in the cached cluster (to a file this process may read
 // and the account may not) is not copied; the cache is rebuilt and the cluster still starts.
 func TestCacheLinksAreNotFollowed(t *testing.T) {

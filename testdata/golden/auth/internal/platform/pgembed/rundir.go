@@ -73,12 +73,16 @@ func throwAwayBase(tempDir string, acct account) (string, error) {
 	return "", fmt.Errorf("pgembed: %w", errors.Join(errs...))
 }
 
+// unusedCacheAge is how long a cached cluster is kept without a start copying it.
+const unusedCacheAge = 7 * 24 * time.Hour
+
 // minTmpfsFree is the tmpfs space needed for a cluster, its cached initdb copy and the databases
 // of a test run; containers often mount a 64 MB /dev/shm, too small, so the disk is used then.
 const minTmpfsFree = 1 << 30
 
 // removeStale deletes throw-away clusters under base whose owner process is gone, stopping a
-// server that outlived it, and cache builds abandoned by a process killed during initdb.
+// server that outlived it, cache builds abandoned by a process killed during initdb, and caches
+// unused for a week (made by binaries since upgraded: on tmpfs they hold memory).
 func removeStale(ctx context.Context, base string, acct account) {
 	entries, err := os.ReadDir(base)
 	if err != nil {
@@ -90,6 +94,8 @@ func removeStale(ctx context.Context, base string, acct account) {
 		case !e.IsDir():
 		case strings.HasPrefix(e.Name(), buildPrefix) && olderThan(e, 10*time.Minute):
 			_ = os.RemoveAll(dir) // a cache build that died; a live one takes seconds
+		case strings.HasPrefix(e.Name(), cachePrefix) && olderThan(e, unusedCacheAge):
+			_ = os.RemoveAll(dir)
 		case strings.HasPrefix(e.Name(), runPrefix) && isStale(ctx, dir, acct):
 			_ = os.RemoveAll(dir) // best effort: another process may be removing it too
 		}

@@ -586,3 +586,47 @@ func TestInspectAndRemove(t *testing.T) {
 		}
 	}
 }
+
+// TestUnusedCachesAreRemoved: a cache no start has copied for a week (made by binaries since
+// upgraded) goes; the one in use stays.
+func TestUnusedCachesAreRemoved(t *testing.T) {
+	t.Parallel()
+	parent := reachableTempDir(t)
+	s := start(t, Options{TempDir: parent})
+	base := filepath.Dir(s.runDir)
+	old := filepath.Join(base, cachePrefix+"0123456789abcdef")
+	mustDo(t, os.Mkdir(old, 0o700), s.acct.own(old))
+	weekAgo := time.Now().Add(-unusedCacheAge - time.Hour)
+	mustDo(t, os.Chtimes(old, weekAgo, weekAgo))
+	bin, err := findBinDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := filepath.Join(base, cachePrefix+cacheKey(bin))
+	almostWeekAgo := time.Now().Add(-unusedCacheAge + time.Hour)
+	mustDo(t, os.Chtimes(current, almostWeekAgo, almostWeekAgo))
+
+	start(t, Options{TempDir: parent})
+	if _, err := os.Lstat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("unused cache %s kept (lstat: %v)", old, err)
+	}
+	if fi, err := os.Lstat(current); err != nil || !fi.ModTime().After(almostWeekAgo) {
+		t.Errorf("the cache in use was not marked as used (lstat: %v)", err)
+	}
+}
+
+// reachableTempDir is a t.TempDir that the account running PostgreSQL (as root, another user) can
+// enter.
+func reachableTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	mustDo(t, os.Chmod(filepath.Dir(dir), 0o755), os.Chmod(dir, 0o755))
+	return dir
+}
+
+func mustDo(t *testing.T, errs ...error) {
+	t.Helper()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}
