@@ -81,6 +81,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newServeCmd(e),
 		newMigrateCmd(e),
 		newTestDBCmd(e),
+		newDevDBCmd(e),
 		newHealthCheckCmd(e),
 		newOpenAPICmd(e),
 		newVersionCmd(e),
