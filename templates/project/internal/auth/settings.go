@@ -43,11 +43,6 @@ type Settings struct {
 	// within IPRequestWindow are allowed. Defaults 600 and 1 minute.
 	IPRequests      int
 	IPRequestWindow time.Duration
-	// LimiterKeys bounds the keys (addresses, accounts) each rate limiter
-	// remembers, so that a flood of distinct keys cannot grow memory without
-	// bound; a full limiter forgets keys that are not blocked first. Default
-	// 100 000 (a few MiB per limiter).
-	LimiterKeys int
 
 	// Hash holds the argon2id parameters of new password hashes. Default
 	// m=19456 KiB, t=2, p=1 (OWASP's recommendation); hashes already stored
@@ -85,7 +80,6 @@ func (s Settings) withDefaults() Settings {
 	def(&s.LoginIPWindow, 15*time.Minute)
 	defInt(&s.IPRequests, 600)
 	def(&s.IPRequestWindow, time.Minute)
-	defInt(&s.LimiterKeys, 100_000)
 	defInt(&s.HashConcurrency, runtime.GOMAXPROCS(0))
 	s.Hash = s.Hash.withDefaults()
 	if s.Now == nil {
