@@ -1,3 +1,5 @@
+//go:build bench
+
 package auth_test
 
 import (
@@ -21,7 +23,7 @@ import (
 // on a busy machine.
 // Run:
 //
-//	go test ./internal/auth -run '^$' -bench LimiterCheck -benchtime 20000x
+//	go test -tags bench ./internal/auth -run '^$' -bench LimiterCheck -benchtime 20000x
 func BenchmarkLimiterCheck(b *testing.B) {
 	pool := testPool(b)
 	clock := auth.NewFakeClock()
