@@ -76,13 +76,19 @@ func (l *limiter) reset(ctx context.Context, key string) {
 	l.logFailure(ctx, "reset", err)
 }
 
-// unavailable is the answer of a check the database could not make.
+// unavailable is the answer of a check the database could not make. A
+// request that ended meanwhile (its client left) is not worth a log line.
 func (l *limiter) unavailable(ctx context.Context, err error) error {
+	gone := ctx.Err() != nil
 	if l.failOpen {
-		l.logger.WarnContext(ctx, "rate limit not checked: letting the request through", "limit", l.name, "error", err)
+		if !gone {
+			l.logger.WarnContext(ctx, "rate limit not checked: letting the request through", "limit", l.name, "error", err)
+		}
 		return nil
 	}
-	l.logger.ErrorContext(ctx, "rate limit not checked: refusing the request", "limit", l.name, "error", err)
+	if !gone {
+		l.logger.ErrorContext(ctx, "rate limit not checked: refusing the request", "limit", l.name, "error", err)
+	}
 	e := apperr.New(apperr.CodeServiceUnavailable, "Service temporarily unavailable, try again later")
 	e.RetryAfter = time.Second
 	return e
