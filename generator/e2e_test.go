@@ -174,8 +174,9 @@ func (p project) addTasksAfterEdits() {
 	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
-	g.write("migrations/000003_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
-	g.write("migrations/000003_notes.down.sql", "DROP TABLE notes;\n")
+	// What `migrate create notes` writes after the auth variant's latest, 000004_auth_instances.
+	g.write("migrations/000005_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
+	g.write("migrations/000005_notes.down.sql", "DROP TABLE notes;\n")
 	g.commit("our edits")
 	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "golden"})
 	for _, c := range u.Changes {
@@ -187,7 +188,7 @@ func (p project) addTasksAfterEdits() {
 	if err := u.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(p.dir, "migrations", "000004_tasks.up.sql")); err != nil {
+	if _, err := os.Stat(filepath.Join(p.dir, "migrations", "000006_tasks.up.sql")); err != nil {
 		t.Errorf("tasks' migration does not follow the owner's: %v", err)
 	}
 	if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,12 +47,20 @@ type App struct {
 type Option func(*options)
 
 type options struct {
-	routes func(*gin.RouterGroup)
+	routes    func(*gin.RouterGroup)
+	directURL string
 }
 
 // WithRoutes adds routes under /api/v1 besides those of routes.go (for tests).
 func WithRoutes(fn func(api *gin.RouterGroup)) Option {
 	return func(o *options) { o.routes = fn }
+}
+
+// WithDirectURL takes the connections that cannot come from the pool (see
+// directConnector) from url instead of the configured database URL (tests
+// put a proxy there to cut them alone).
+func WithDirectURL(url string) Option {
+	return func(o *options) { o.directURL = url }
 }
 
 // New builds the service on cfg.DatabaseURL. With cfg.AutoMigrate it first
@@ -86,7 +95,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	)
 	checks := health.NewRegistry(cfg.HealthCheckTimeout)
 	tables := []string{"schema_migrations"}
-	tables = append(tables, "users", "sessions")
+	tables = append(tables, "users", "sessions", "rate_limits", "cluster_jobs")
 	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
 	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
 	checks.Register("schema", health.Startup, health.Schema(a.pool, tables...))
@@ -104,7 +113,11 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	if deps.Auth, err = auth.NewService(a.pool, cfg.AuthSettings(), logger); err != nil {
 		return nil, err
 	}
-	a.background = append(a.background, func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil })
+	listen := directConnector(cmp.Or(o.directURL, cfg.DatabaseURL))
+	a.background = append(a.background,
+		func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil },
+		func(ctx context.Context) error { return deps.Auth.ListenRevocations(ctx, listen) })
+	checks.Register("revocations", health.Detailed, deps.Auth.CheckRevocations)
 	startup := func(ctx context.Context) error {
 		if cfg.AutoMigrate {
 			if err := migrator.Up(ctx, cfg.DatabaseURL); err != nil {

@@ -45,12 +45,20 @@ type App struct {
 type Option func(*options)
 
 type options struct {
-	routes func(*gin.RouterGroup)
+	routes    func(*gin.RouterGroup)
+	directURL string
 }
 
 // WithRoutes adds routes under /api/v1 besides those of routes.go (for tests).
 func WithRoutes(fn func(api *gin.RouterGroup)) Option {
 	return func(o *options) { o.routes = fn }
+}
+
+// WithDirectURL takes the connections that cannot come from the pool (see
+// directConnector) from url instead of the configured database URL (tests
+// put a proxy there to cut them alone).
+func WithDirectURL(url string) Option {
+	return func(o *options) { o.directURL = url }
 }
 
 // New builds the service on cfg.DatabaseURL. With cfg.AutoMigrate it first
