@@ -133,13 +133,19 @@ func WithQueryExecMode(name string) PoolOption {
 	}
 }
 
+// queryExecModes are pgx's modes by the names of its default_query_exec_mode.
+var queryExecModes = map[string]pgx.QueryExecMode{
+	"cache_statement": pgx.QueryExecModeCacheStatement,
+	"cache_describe":  pgx.QueryExecModeCacheDescribe,
+	"describe_exec":   pgx.QueryExecModeDescribeExec,
+	"exec":            pgx.QueryExecModeExec,
+	"simple_protocol": pgx.QueryExecModeSimpleProtocol,
+}
+
 // ParseQueryExecMode returns the pgx mode of a default_query_exec_mode name.
 func ParseQueryExecMode(name string) (pgx.QueryExecMode, error) {
-	for _, m := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe,
-		pgx.QueryExecModeDescribeExec, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
-		if m.String() == name {
-			return m, nil
-		}
+	if m, ok := queryExecModes[name]; ok {
+		return m, nil
 	}
 	return 0, fmt.Errorf("database: unknown query exec mode %q", name)
 }
