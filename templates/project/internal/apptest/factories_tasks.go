@@ -168,7 +168,7 @@ func (ta *TestApp) StartWorker(reg *tasks.Registry, s tasks.Settings) *RunningWo
 func (ta *TestApp) StartIsolatedWorker(reg *tasks.Registry, s tasks.Settings) (*RunningWorker, *DBProxy) {
 	ta.t.Helper()
 	proxy := newDBProxy(ta.t, ta.DSN)
-	pool, err := pgxpool.New(context.Background(), proxy.DSN())
+	pool, err := database.NewPool(context.Background(), proxy.DSN(), database.EndpointsOf(ta.Config).PoolOptions()...)
 	if err != nil {
 		ta.t.Fatalf("isolated worker pool: %v", err)
 	}
