@@ -28,9 +28,11 @@ import (
 // and the lock goes with the transaction, also when this process dies and
 // its connection closes. Being the same key, it also excludes a
 // golang-migrate of an older version of the service taking its usual lock.
-// golang-migrate still takes its own lock, on a key private to this run
-// (its key derives from the database name it is told), so that one never
-// waits for anything and, should its release miss, blocks no one.
+// golang-migrate's own Lock and Unlock are then no-ops (heldLock), but for
+// the one its driver takes by itself when it opens, to create its table: that
+// one is on a key private to the run (the key derives from the database name
+// the driver is told), so that it waits for nothing and, should its release
+// miss behind a pooler, blocks no one.
 
 // migrationsTable is golang-migrate's default, where the version is kept.
 const migrationsTable = "schema_migrations"
@@ -125,8 +127,15 @@ func openDriver(dsn string) (database.Driver, error) {
 	if err != nil {
 		return nil, closeAfter(db, err)
 	}
-	return drv, nil
+	return heldLock{drv}, nil
 }
+
+// heldLock is a golang-migrate driver whose Lock and Unlock do nothing: the
+// run holds the migration lock already (lockMigrations).
+type heldLock struct{ database.Driver }
+
+func (heldLock) Lock() error   { return nil }
+func (heldLock) Unlock() error { return nil }
 
 func closeAfter(db *sql.DB, err error) error {
 	db.Close()
