@@ -203,6 +203,16 @@ func (b *Bouncer) DSN(dbname string) string {
 	return u.String()
 }
 
+// Exited reports whether PgBouncer has exited, and if so the last lines of its log, which say why.
+func (b *Bouncer) Exited() (exited bool, log string) {
+	select {
+	case <-b.proc.done:
+		return true, b.log.String()
+	default:
+		return false, ""
+	}
+}
+
 // Stop ends PgBouncer (it keeps nothing worth a clean shutdown) and removes its directory.
 // Calling Stop again returns the first result.
 func (b *Bouncer) Stop(ctx context.Context) error {

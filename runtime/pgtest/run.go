@@ -68,7 +68,12 @@ func RunWith(ctx context.Context, o RunOptions, name string, args ...string) (ex
 		if b, err = pgembed.StartBouncer(ctx, lookupEnv(env, "TEST_DATABASE_URL"), pgembed.BouncerOptions{}); err != nil {
 			return 1, fmt.Errorf("pgtest: run: %w", err)
 		}
-		defer func() { err = errors.Join(err, b.Stop(context.WithoutCancel(ctx))) }()
+		defer func() {
+			if exited, log := b.Exited(); exited {
+				err = errors.Join(err, fmt.Errorf("pgtest: run: PgBouncer exited while %s ran:\n%s", name, log))
+			}
+			err = errors.Join(err, b.Stop(context.WithoutCancel(ctx)))
+		}()
 		env = append(env, "TEST_DATABASE_POOLER_URL="+b.DSN("postgres"))
 	}
 	exitCode, err = runCommand(ctx, env, stdout, stderr, name, args)
