@@ -4,7 +4,6 @@
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +81,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	if err != nil {
 		return nil, err
 	}
-	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL); err != nil {
+	ep := database.EndpointsOf(cfg)
+	logger.Info("database connections", ep.LogAttrs()...)
+	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL, ep.PoolOptions()...); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.pool.Close)
@@ -113,14 +114,18 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	if deps.Auth, err = auth.NewService(a.pool, cfg.AuthSettings(), logger); err != nil {
 		return nil, err
 	}
-	listen := directConnector(cmp.Or(o.directURL, cfg.DatabaseURL))
+	revocations, listening := directConnector(ep, o.directURL, "listener")
+	watch := deps.Auth.ListenRevocations
+	if !listening {
+		watch = deps.Auth.PollRevocations
+	}
 	a.background = append(a.background,
 		func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil },
-		func(ctx context.Context) error { return deps.Auth.ListenRevocations(ctx, listen) })
+		func(ctx context.Context) error { return watch(ctx, revocations) })
 	checks.Register("revocations", health.Detailed, deps.Auth.CheckRevocations)
 	startup := func(ctx context.Context) error {
 		if cfg.AutoMigrate {
-			if err := migrator.Up(ctx, cfg.DatabaseURL); err != nil {
+			if err := migrator.Up(ctx, ep.Migrations()); err != nil {
 				return err
 			}
 		}

@@ -44,6 +44,14 @@ type listenerState struct {
 	listening bool
 	err       error
 	since     time.Time
+	// healthy is the check's message while it listens (or polls).
+	healthy string
+}
+
+func (st *listenerState) setHealthy(msg string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.healthy = msg
 }
 
 func (st *listenerState) set(listening bool, err error) {
@@ -55,10 +63,10 @@ func (st *listenerState) set(listening bool, err error) {
 	st.listening, st.err = listening, err
 }
 
-func (st *listenerState) get() (listening bool, since time.Time, err error) {
+func (st *listenerState) get() (listening bool, since time.Time, healthy string, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.listening, st.since, st.err
+	return st.listening, st.since, st.healthy, st.err
 }
 
 // ListenRevocations keeps a connection from connect listening on
@@ -68,14 +76,23 @@ func (st *listenerState) get() (listening bool, since time.Time, err error) {
 // emptied when the connection is lost and again when it is back, so nothing
 // cached before can outlive a revocation the listener missed. It reconnects
 // with a growing pause (at most 5 s). With the cache disabled it returns at
-// once.
+// once. connect must reach PostgreSQL itself (see Connector); behind a
+// transaction pooler with no direct URL, PollRevocations takes its place.
 func (s *Service) ListenRevocations(ctx context.Context, connect Connector) error {
+	return s.watchRevocations(ctx, connect, "Listening for revocations", s.listen)
+}
+
+// watchRevocations runs one connection after another with watch (listen or
+// poll) until ctx ends; healthy is what the health check says meanwhile.
+func (s *Service) watchRevocations(ctx context.Context, connect Connector, healthy string,
+	watch func(context.Context, Connector) (bool, error)) error {
 	if !s.cache.enabled() {
 		return nil
 	}
+	s.listener.setHealthy(healthy)
 	pause := 100 * time.Millisecond
 	for {
-		heard, err := s.listen(ctx, connect)
+		heard, err := watch(ctx, connect)
 		s.cache.flush()
 		if ctx.Err() != nil {
 			return nil
@@ -182,12 +199,12 @@ func (s *Service) CheckRevocations(context.Context) (string, error) {
 	if !s.cache.enabled() {
 		return "Token cache disabled", nil
 	}
-	listening, since, err := s.listener.get()
+	listening, since, healthy, err := s.listener.get()
 	switch {
 	case listening && s.cache.live():
-		return "Listening for revocations", nil
+		return healthy, nil
 	case listening:
-		return "Listening for revocations; heartbeat late, token cache bypassed", nil
+		return healthy + "; heartbeat late, token cache bypassed", nil
 	case err == nil:
 		return "Starting", nil
 	}

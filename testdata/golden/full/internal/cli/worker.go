@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"example.com/demo/internal/buildinfo"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
 	"example.com/demo/internal/tasks"
@@ -30,7 +31,10 @@ func newWorkerCmd(e *env) *cobra.Command {
 			flags["tasks.concurrency"] = *concurrency
 		}
 		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
-			svc, err := tasks.NewService(pool, cfg.Tasks, e.logger(cfg), prometheus.NewRegistry())
+			ep := database.EndpointsOf(cfg)
+			e.logger(cfg).Info("database connections", ep.LogAttrs()...)
+			svc, err := tasks.NewService(pool, cfg.Tasks, e.logger(cfg), prometheus.NewRegistry(),
+				tasks.ListenWith(ep.SessionConnector(buildinfo.Name+"-tasks", "")))
 			if err != nil {
 				return err
 			}
@@ -65,7 +69,7 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	}
 	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
 	cfg.DatabaseURL = url
-	pool, err := database.NewPool(ctx, url)
+	pool, err := database.NewPool(ctx, url, database.EndpointsOf(cfg).PoolOptions()...)
 	if err != nil {
 		return err
 	}
@@ -95,7 +99,7 @@ func (e *env) startup(ctx context.Context, cfg *config.Config, pool *pgxpool.Poo
 		if err != nil {
 			return err
 		}
-		if err := m.Up(ctx, cfg.DatabaseURL); err != nil {
+		if err := m.Up(ctx, database.EndpointsOf(cfg).Migrations()); err != nil {
 			return err
 		}
 	}

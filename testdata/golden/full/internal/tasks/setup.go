@@ -1,8 +1,10 @@
 package tasks
 
 import (
+	"context"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -18,9 +20,18 @@ type Service struct {
 	Outbox *Outbox
 }
 
+// ServiceOption adjusts the worker's settings beyond the configuration.
+type ServiceOption func(*Settings)
+
+// ListenWith sets where the worker LISTENs for new tasks (Settings.Listen),
+// or, when listening is false, that it polls only (Settings.PollOnly).
+func ListenWith(connect func(context.Context) (*pgx.Conn, error), listening bool) ServiceOption {
+	return func(s *Settings) { s.Listen, s.PollOnly = connect, !listening }
+}
+
 // NewService builds a worker running the built-in handlers with the
 // settings of cfg, its metrics registered on reg.
-func NewService(pool *pgxpool.Pool, cfg config.Tasks, log *slog.Logger, reg prometheus.Registerer) (*Service, error) {
+func NewService(pool *pgxpool.Pool, cfg config.Tasks, log *slog.Logger, reg prometheus.Registerer, opts ...ServiceOption) (*Service, error) {
 	metrics, err := NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -35,7 +46,11 @@ func NewService(pool *pgxpool.Pool, cfg config.Tasks, log *slog.Logger, reg prom
 		Store:               NewStore(pool),
 		Logger:              log,
 	})
-	w := NewWorker(pool, r, SettingsFrom(cfg), log, metrics)
+	s := SettingsFrom(cfg)
+	for _, opt := range opts {
+		opt(&s)
+	}
+	w := NewWorker(pool, r, s, log, metrics)
 	return &Service{Worker: w, Outbox: outbox}, nil
 }
 

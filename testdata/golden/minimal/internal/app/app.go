@@ -80,7 +80,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	if err != nil {
 		return nil, err
 	}
-	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL); err != nil {
+	ep := database.EndpointsOf(cfg)
+	logger.Info("database connections", ep.LogAttrs()...)
+	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL, ep.PoolOptions()...); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.pool.Close)
@@ -109,7 +111,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	}
 	startup := func(ctx context.Context) error {
 		if cfg.AutoMigrate {
-			if err := migrator.Up(ctx, cfg.DatabaseURL); err != nil {
+			if err := migrator.Up(ctx, ep.Migrations()); err != nil {
 				return err
 			}
 		}
