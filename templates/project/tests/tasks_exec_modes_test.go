@@ -2,6 +2,7 @@ package tests
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,13 @@ func TestExecModesTasks(t *testing.T) {
 	t.Parallel()
 	forEachExecMode(t, func(t *testing.T, app *apptest.TestApp) {
 		u := app.CreateAuthUser(auth.RoleModerator)
+		var data probeData
+		if !apptest.Eventually(10*time.Second, func() bool { // its types are registered by then
+			app.Get("/api/v1/health/detailed").Data(t, &data)
+			return strings.HasPrefix(data.Checks["worker"].Message, "running")
+		}) {
+			t.Fatalf("worker not running: %q", data.Checks["worker"].Message)
+		}
 		var ids []uuid.UUID
 		for range 3 {
 			ids = append(ids, app.CreateTask(u.Token, nil).ID)

@@ -26,8 +26,6 @@ func TestPoolerWorkerPollsOrListens(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			app := newApp(t, tc.opt)
-			u := app.CreateAuthUser(auth.RoleUser)
-			app.WaitStatus(app.CreateTask(u.Token, nil).ID, tasks.StatusCompleted)
 			var data probeData
 			if !apptest.Eventually(10*time.Second, func() bool {
 				app.Get("/api/v1/health/detailed").Data(t, &data)
@@ -35,6 +33,8 @@ func TestPoolerWorkerPollsOrListens(t *testing.T) {
 			}) {
 				t.Fatalf("worker check %q, want it to end in %q", data.Checks["worker"].Message, tc.wakeup)
 			}
+			u := app.CreateAuthUser(auth.RoleUser)
+			app.WaitStatus(app.CreateTask(u.Token, nil).ID, tasks.StatusCompleted)
 		})
 	}
 }

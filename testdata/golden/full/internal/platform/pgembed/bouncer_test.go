@@ -36,8 +36,11 @@ func startBouncer(t *testing.T, s *Server, opts BouncerOptions) *Bouncer {
 // Every database of the server is reachable through the bouncer, also one created after it
 // started, with the server's password; a query of the exec mode, which a transaction pooler
 // serves, runs there.
+//
+// Not parallel, like TestBouncerStopLeavesNothing: their forks must not overlap the copy of the
+// test binary that TestAnotherAccountCannotConnect runs (an exec of a file another process
+// inherited open for writing fails with ETXTBSY).
 func TestBouncerReachesEveryDatabase(t *testing.T) {
-	t.Parallel()
 	s := start(t, Options{})
 	b := startBouncer(t, s, BouncerOptions{})
 	ctx := context.Background()
@@ -71,7 +74,6 @@ func TestBouncerReachesEveryDatabase(t *testing.T) {
 
 // Stop ends the bouncer and removes its directory, credentials included.
 func TestBouncerStopLeavesNothing(t *testing.T) {
-	t.Parallel()
 	s := start(t, Options{})
 	b := startBouncer(t, s, BouncerOptions{})
 	dir := b.runDir
