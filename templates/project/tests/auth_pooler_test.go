@@ -3,12 +3,14 @@ package tests
 import (
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/starter-go/starter/templates/project/internal/apptest"
 	"github.com/starter-go/starter/templates/project/internal/auth"
+	"github.com/starter-go/starter/templates/project/internal/config"
 )
 
 // Behind a transaction pooler without a direct URL, where LISTEN hears
@@ -114,4 +116,28 @@ func TestPoolerHearsARevocationCommittedLate(t *testing.T) {
 		status, _ := me(t, b, late.Token)
 		return status == http.StatusUnauthorized
 	})
+}
+
+// A service told that DATABASE_URL is no pooler (database.pooler: none)
+// while it is one in transaction mode would LISTEN on a server session the
+// pooler hands to other clients, and miss revocations without an error: its
+// listener notices that the pool's backend is its own, fails, and says so,
+// and the token cache stays bypassed. Reaching PostgreSQL itself, the same
+// configuration listens. (The first case needs the run's pooler: `make
+// test-pgbouncer`.)
+func TestListenerNoticesASessionOfAPooler(t *testing.T) {
+	t.Parallel()
+	app := newApp(t, longCache(), apptest.WithConfig(func(c *config.Config) {
+		c.Database.Pooler, c.Database.DirectURL = config.PoolerNone, ""
+	}))
+	if os.Getenv("TEST_DATABASE_POOLER_URL") == "" {
+		waitListening(t, app)
+		return
+	}
+	eventually(t, 20*time.Second, "the listener says it is behind a transaction pooler", func() bool {
+		return strings.Contains(app.Logs(), "revocation listener is behind a transaction pooler")
+	})
+	if msg := revocationsCheck(t, app); !strings.HasPrefix(msg, "down: ") {
+		t.Fatalf("revocations check %q: the cache is vouched for by a listener that may hear nothing", msg)
+	}
 }

@@ -98,7 +98,11 @@ func (s *Service) watchRevocations(ctx context.Context, connect Connector, healt
 			return nil
 		}
 		s.listener.set(false, err)
-		s.logger.Warn("revocation listener lost its connection: token cache bypassed until it is back", "error", err)
+		if errors.Is(err, errSharedSession) {
+			s.logger.Error("revocation listener is behind a transaction pooler: token cache bypassed", "error", err)
+		} else {
+			s.logger.Warn("revocation listener lost its connection: token cache bypassed until it is back", "error", err)
+		}
 		if heard {
 			pause = 100 * time.Millisecond
 		}
@@ -127,16 +131,20 @@ func (s *Service) listen(ctx context.Context, connect Connector) (heard bool, er
 	if _, err := conn.Exec(ctx, "LISTEN "+RevocationChannel); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
+	backend, err := s.ownSession(ctx, conn)
+	if err != nil {
+		return false, err
+	}
 	s.cache.flush()
 	s.cache.vouch(sent.Add(listenLease))
 	s.listener.set(true, nil)
 	s.logger.Info("revocation listener listening", "channel", RevocationChannel)
-	return true, s.receive(ctx, conn, sent)
+	return true, s.receive(ctx, conn, sent, backend)
 }
 
 // receive applies notifications as they come and pings the connection
 // listenHeartbeat after the last ping was sent.
-func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Time) error {
+func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Time, backend int32) error {
 	for {
 		waitCtx, cancel := context.WithDeadline(ctx, lastPing.Add(listenHeartbeat))
 		n, err := conn.WaitForNotification(waitCtx)
@@ -153,20 +161,25 @@ func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Tim
 			continue
 		}
 		lastPing = time.Now()
-		if err := s.heartbeat(ctx, conn); err != nil {
+		if err := s.heartbeat(ctx, conn, backend); err != nil {
 			return err
 		}
 		s.cache.vouch(lastPing.Add(listenLease))
 	}
 }
 
-// heartbeat pings conn and applies the notifications that arrived with the
-// answer (pgx keeps them for WaitForNotification).
-func (s *Service) heartbeat(ctx context.Context, conn *pgx.Conn) error {
+// heartbeat pings conn, checking that its backend is still the one that
+// listens, and applies the notifications that arrived with the answer (pgx
+// keeps them for WaitForNotification).
+func (s *Service) heartbeat(ctx context.Context, conn *pgx.Conn, backend int32) error {
 	pingCtx, cancel := context.WithTimeout(ctx, listenPingTimeout)
 	defer cancel()
-	if err := conn.Ping(pingCtx); err != nil {
+	pid, err := backendPID(pingCtx, conn)
+	switch {
+	case err != nil:
 		return fmt.Errorf("heartbeat: %w", err)
+	case pid != backend:
+		return fmt.Errorf("heartbeat: %w", errSharedSession)
 	}
 	done, stop := context.WithCancel(ctx)
 	stop()
@@ -178,6 +191,45 @@ func (s *Service) heartbeat(ctx context.Context, conn *pgx.Conn) error {
 		}
 		s.revoked(n.Payload)
 	}
+}
+
+// errSharedSession: the listener's server session serves other clients.
+var errSharedSession = errors.New("the listener's server session also serves the pool: DATABASE_URL goes through " +
+	"a pooler in transaction mode, where LISTEN misses notifications; set DATABASE_POOLER=transaction " +
+	"(and DATABASE_DIRECT_URL to listen on PostgreSQL itself)")
+
+// ownSession checks that conn keeps a server session of its own, as LISTEN
+// needs, and returns its backend's pid: a pooled connection of the service
+// answered by the same backend proves that a pooler in transaction mode
+// hands that session to other clients between statements (a direct
+// connection never shares its backend), and so does a backend that changes
+// between heartbeats. Behind such a pooler configured as none, this makes
+// the listener fail, and the cache stay bypassed, rather than miss
+// revocations without an error. The check of the pool is made once per
+// connection, not per heartbeat: a busy pool must not delay heartbeats.
+func (s *Service) ownSession(ctx context.Context, conn *pgx.Conn) (int32, error) {
+	mine, err := backendPID(ctx, conn)
+	if err != nil {
+		return 0, err
+	}
+	var pooled int32
+	if err := s.db.QueryRow(ctx, "SELECT pg_backend_pid()", pgx.QueryExecModeSimpleProtocol).Scan(&pooled); err != nil {
+		return 0, fmt.Errorf("pool backend: %w", err)
+	}
+	if mine == pooled {
+		return 0, errSharedSession
+	}
+	return mine, nil
+}
+
+// backendPID is the pid of conn's server process, asked in the simple
+// protocol, which any pooler serves.
+func backendPID(ctx context.Context, conn *pgx.Conn) (int32, error) {
+	var pid int32
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()", pgx.QueryExecModeSimpleProtocol).Scan(&pid); err != nil {
+		return 0, fmt.Errorf("backend: %w", err)
+	}
+	return pid, nil
 }
 
 // revoked applies one notification: a user's id drops that user's entries;
