@@ -83,12 +83,29 @@ func (e Endpoints) SessionConnector(applicationName, override string) (connect f
 	}, listening
 }
 
-// PoolOptions are the options of the pool on URL.
+// PoolOptions are the options of the pool on URL: the query exec mode when
+// it is not what the URL or pgx would pick.
 func (e Endpoints) PoolOptions() []PoolOption {
-	if e.QueryExecMode == "" && !e.TransactionPooler {
-		return nil // pgx's default, or the URL's default_query_exec_mode
+	mode, fromURL := e.execMode()
+	if fromURL || (mode == "cache_statement" && e.QueryExecMode == "") {
+		return nil
 	}
-	return []PoolOption{WithQueryExecMode(e.QueryExecMode)}
+	return []PoolOption{WithQueryExecMode(mode)}
+}
+
+// execMode is the query exec mode of the pool: the configured one, else the
+// URL's default_query_exec_mode (fromURL), else exec behind a transaction
+// pooler and pgx's default, cache_statement, otherwise.
+func (e Endpoints) execMode() (mode string, fromURL bool) {
+	switch {
+	case e.QueryExecMode != "":
+		return e.QueryExecMode, false
+	case containsParam(e.URL, "default_query_exec_mode"):
+		return urlParam(e.URL, "default_query_exec_mode"), true
+	case e.TransactionPooler:
+		return "exec", false
+	}
+	return "cache_statement", false
 }
 
 // LogAttrs describe the endpoints for the start-up log, without credentials.
@@ -97,19 +114,16 @@ func (e Endpoints) LogAttrs() []any {
 	if e.TransactionPooler {
 		pooler = config.PoolerTransaction
 	}
-	mode := e.QueryExecMode
-	if mode == "" {
-		mode = "default"
-		if e.TransactionPooler {
-			mode = "exec"
-		}
+	mode, _ := e.execMode()
+	listen := "LISTEN"
+	if _, ok := e.Session(); !ok {
+		listen = "polling"
 	}
-	_, sessions := e.Session()
 	return []any{
 		slog.String("pooler", pooler),
 		slog.Bool("direct_url", e.DirectURL != ""),
 		slog.String("query_exec_mode", mode),
-		slog.String("listen", map[bool]string{true: "LISTEN", false: "polling"}[sessions]),
+		slog.String("listen", listen),
 	}
 }
 
@@ -117,13 +131,9 @@ func (e Endpoints) LogAttrs() []any {
 type PoolOption func(*pgxpool.Config) error
 
 // WithQueryExecMode sets the pool's query exec mode by its pgx name (exec,
-// cache_statement…); the empty name means exec, the mode every pooler
-// serves. It wins over the URL's default_query_exec_mode.
+// cache_statement…). It wins over the URL's default_query_exec_mode.
 func WithQueryExecMode(name string) PoolOption {
 	return func(cfg *pgxpool.Config) error {
-		if name == "" {
-			name = "exec"
-		}
 		mode, err := ParseQueryExecMode(name)
 		if err != nil {
 			return err
