@@ -11,7 +11,8 @@ import (
 	"github.com/starter-go/starter/templates"
 )
 
-// gitMerge is planMerge's three-way merge through the real git merge-file.
+// gitMerge is planMerge's three-way merge through the real git merge-file,
+// in a directory of its own: parallel tests each need theirs.
 func gitMerge(t *testing.T) mergeFunc {
 	t.Helper()
 	gitPath, err := exec.LookPath("git")
@@ -37,7 +38,6 @@ func lines(n int, repl ...any) []byte {
 
 func TestPlanMerge(t *testing.T) {
 	t.Parallel()
-	merge := gitMerge(t)
 	file := func(b []byte) string { return string(b) }
 	tests := []struct {
 		name                string
@@ -71,7 +71,7 @@ func TestPlanMerge(t *testing.T) {
 				}
 				return map[string][]byte{"f.txt": data}
 			}
-			changes, err := planMerge(tree(tt.base), tree(tt.next), tree(tt.current), merge)
+			changes, err := planMerge(tree(tt.base), tree(tt.next), tree(tt.current), gitMerge(t))
 			if err != nil {
 				t.Fatal(err)
 			}
