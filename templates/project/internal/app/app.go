@@ -108,7 +108,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 		ExtraRoutes: o.routes,
 	}
 	// starter:feature auth
-	if deps.Auth, err = auth.NewService(a.pool, cfg.AuthSettings(), logger); err != nil {
+	if deps.Auth, err = auth.NewService(a.pool, AuthSettings(cfg), logger); err != nil {
 		return nil, err
 	}
 	a.background = append(a.background, func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil })
@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	// starter:feature tasks
 	deps.Tasks = tasks.NewStore(a.pool)
 	if cfg.Tasks.Worker {
-		svc, err := tasks.NewService(a.pool, cfg.Tasks, logger, metrics)
+		svc, err := NewTaskService(a.pool, cfg, logger, metrics)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +131,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 			}
 		}
 		// starter:feature auth
-		if _, err := deps.Auth.EnsureInitialAdmin(ctx, cfg.InitialAdminAccount()); err != nil {
+		if _, err := deps.Auth.EnsureInitialAdmin(ctx, initialAdmin(cfg)); err != nil {
 			return err
 		}
 		// starter:end

@@ -12,7 +12,7 @@ import (
 
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/database"
-	"github.com/starter-go/starter/templates/project/internal/tasks"
+	"github.com/starter-go/starter/templates/project/internal/app"
 )
 
 func newWorkerCmd(e *env) *cobra.Command {
@@ -30,7 +30,7 @@ func newWorkerCmd(e *env) *cobra.Command {
 			flags["tasks.concurrency"] = *concurrency
 		}
 		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
-			svc, err := tasks.NewService(pool, cfg.Tasks, e.logger(cfg), prometheus.NewRegistry())
+			svc, err := app.NewTaskService(pool, cfg, e.logger(cfg), prometheus.NewRegistry())
 			if err != nil {
 				return err
 			}
