@@ -10,9 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/starter-go/starter/templates/project/internal/app"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/database"
-	"github.com/starter-go/starter/templates/project/internal/app"
 )
 
 func newWorkerCmd(e *env) *cobra.Command {
