@@ -16,16 +16,18 @@ func LoadConfig(getenv func(string) string, flags map[string]any) (*config.Confi
 }
 
 // CheckConfig validates cfg (config.Validate), then the settings whose rules
-// belong to a feature, which config does not import: the initial admin's
-// password must pass auth's password rules.
+// belong to a feature's package, which config does not import (the initial
+// admin's password must pass auth's password rules).
 func CheckConfig(cfg *config.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	// starter:feature auth
-	if err := checkInitialAdmin(cfg); err != nil {
-		return err
+	for _, f := range features() {
+		if c, ok := f.(configChecker); ok {
+			if err := c.checkConfig(cfg); err != nil {
+				return err
+			}
+		}
 	}
-	// starter:end
 	return nil
 }

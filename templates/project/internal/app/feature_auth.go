@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -8,6 +9,26 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
 )
+
+// authFeature is accounts, sessions and roles.
+type authFeature struct{}
+
+func (authFeature) wire(w *wiring) error {
+	svc, err := auth.NewService(w.pool, AuthSettings(w.cfg), w.logger)
+	if err != nil {
+		return err
+	}
+	w.deps.Auth = svc
+	w.tables = append(w.tables, "users", "sessions")
+	w.background = append(w.background, func(ctx context.Context) error { svc.RunCleanup(ctx); return nil })
+	w.startup = append(w.startup, func(ctx context.Context) error {
+		_, err := svc.EnsureInitialAdmin(ctx, initialAdmin(w.cfg))
+		return err
+	})
+	return nil
+}
+
+func (authFeature) checkConfig(cfg *config.Config) error { return checkInitialAdmin(cfg) }
 
 // AuthSettings are the settings of auth.NewService from the configuration.
 func AuthSettings(cfg *config.Config) auth.Settings {

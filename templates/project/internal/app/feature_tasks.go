@@ -8,8 +8,28 @@ import (
 
 	"github.com/starter-go/starter/runtime/breaker"
 	"github.com/starter-go/starter/templates/project/internal/config"
+	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
+
+// tasksFeature is the task queue: its API, and its worker when this
+// process runs one (tasks.worker).
+type tasksFeature struct{}
+
+func (tasksFeature) wire(w *wiring) error {
+	w.deps.Tasks = tasks.NewStore(w.pool)
+	w.tables = append(w.tables, "tasks", "task_types", "task_deletions")
+	if !w.cfg.Tasks.Worker {
+		return nil
+	}
+	svc, err := NewTaskService(w.pool, w.cfg, w.logger, w.metrics)
+	if err != nil {
+		return err
+	}
+	w.checks.Register("worker", health.Detailed, svc.Worker.Check)
+	w.background = append(w.background, svc.Worker.Run)
+	return nil
+}
 
 // NewTaskService builds the task worker of the configuration with its
 // built-in handlers, its metrics registered on reg (serve and the worker
