@@ -8,6 +8,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/apperr"
 	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
+	"github.com/starter-go/starter/templates/project/internal/httpapi"
 )
 
 // authFeature is accounts, sessions and roles.
@@ -19,6 +20,7 @@ func (authFeature) wire(w *wiring) error {
 		return err
 	}
 	w.deps.Auth = svc
+	w.deps.Routes = append(w.deps.Routes, httpapi.AuthRoutes)
 	w.tables = append(w.tables, "users", "sessions")
 	w.background = append(w.background, func(ctx context.Context) error { svc.RunCleanup(ctx); return nil })
 	w.startup = append(w.startup, func(ctx context.Context) error {

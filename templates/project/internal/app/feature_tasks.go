@@ -9,6 +9,7 @@ import (
 	"github.com/starter-go/starter/runtime/breaker"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
+	"github.com/starter-go/starter/templates/project/internal/httpapi"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
@@ -18,6 +19,7 @@ type tasksFeature struct{}
 
 func (tasksFeature) wire(w *wiring) error {
 	w.deps.Tasks = tasks.NewStore(w.pool)
+	w.deps.Routes = append(w.deps.Routes, httpapi.TaskRoutes)
 	w.tables = append(w.tables, "tasks", "task_types", "task_deletions")
 	if !w.cfg.Tasks.Worker {
 		return nil
