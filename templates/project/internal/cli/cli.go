@@ -84,11 +84,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newHealthCheckCmd(e),
 		newVersionCmd(e),
 		newDevCmd(e),
-		// starter:feature tasks
-		newWorkerCmd(e),
-		newAdminCmd(e),
-		// starter:end
 	)
+	root.AddCommand(featureCommands(e)...)
 	return root
 }
 

@@ -41,6 +41,17 @@ func newWorkerCmd(e *env) *cobra.Command {
 	return cmd
 }
 
+// noWorkerFlag is serve's --no-worker, for when workers run as processes of
+// their own.
+func noWorkerFlag(serve *cobra.Command) func(keys map[string]any) {
+	noWorker := serve.Flags().Bool("no-worker", false, "do not run the task worker in this process")
+	return func(keys map[string]any) {
+		if *noWorker {
+			keys["tasks.worker"] = false
+		}
+	}
+}
+
 // How withDatabase meets a database it cannot reach.
 const (
 	// failFast reports it: an operator command should say so at once.
