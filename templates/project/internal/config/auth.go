@@ -99,8 +99,7 @@ func initialAdminDefaults() InitialAdmin {
 	return InitialAdmin{Username: "admin", Email: "admin@example.com"}
 }
 
-func (c *Config) validateAuth() error {
-	a := c.Auth
+func (a *Auth) validate() error {
 	positive := []struct {
 		key string
 		d   time.Duration

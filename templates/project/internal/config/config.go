@@ -60,16 +60,9 @@ type Config struct {
 	// AutoMigrate applies pending migrations at start-up (default true in
 	// development and test, false in production: run `migrate up` as a release step).
 	AutoMigrate bool `mapstructure:"auto_migrate"`
-	// starter:feature auth
-	// Auth configures sessions, rate limits and password hashing.
-	Auth Auth `mapstructure:"auth"`
-	// InitialAdmin is created at start-up when no admin exists (INITIAL_ADMIN_PASSWORD…).
-	InitialAdmin InitialAdmin `mapstructure:"initial_admin"`
-	// starter:end
-	// starter:feature tasks
-	// Tasks configures the background worker.
-	Tasks Tasks `mapstructure:"tasks"`
-	// starter:end
+	// Features holds the sections of the optional features (features.go):
+	// cfg.Tasks, keys tasks.*.
+	Features `mapstructure:",squash"`
 }
 
 // Defaults returns the settings of env before any file, variable or flag.
@@ -88,19 +81,13 @@ func Defaults(env string) Config {
 		HealthCheckTimeout: 2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
+		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
 		c.Host = ""
 		c.CORSOrigins = []string{}
 		c.AutoMigrate = false
 	}
-	// starter:feature auth
-	c.Auth = authDefaults(env)
-	c.InitialAdmin = initialAdminDefaults()
-	// starter:end
-	// starter:feature tasks
-	c.Tasks = tasksDefaults(env)
-	// starter:end
 	return c
 }
 
@@ -112,16 +99,15 @@ func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.
 
 // Validate checks every setting and names the first bad key.
 func (c *Config) Validate() error {
-	checks := []error{
+	return firstError(
 		c.validateCore(),
-		// starter:feature auth
-		c.validateAuth(),
-		// starter:end
-		// starter:feature tasks
-		c.validateTasks(),
-		// starter:end
-	}
-	for _, err := range checks {
+		c.Features.validate(),
+	)
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
