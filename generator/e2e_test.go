@@ -111,8 +111,8 @@ func (p project) check() {
 func (p project) addTasksAfterEdits() {
 	t := p.t
 	g := gitProject{t, p.dir}
-	g.edit("internal/httpapi/routes.go", "\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n",
-		"\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
+	g.edit("internal/httpapi/routes.go", "\tapi.HEAD(\"/health/startup\", s.handleStartup)\n",
+		"\tapi.HEAD(\"/health/startup\", s.handleStartup)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
 	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
