@@ -689,13 +689,13 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 
 func TestAuthInitialAdminWeakPasswordFailsStartup(t *testing.T) {
 	t.Parallel()
-	app := apptest.New(t)
+	ta := apptest.New(t)
 	for _, pw := range []string{"short", "Password1", "nouppercase1"} {
-		cfg := *app.Config
+		cfg := *ta.Config
 		cfg.InitialAdmin.Password = pw
-		err := cfg.Validate()
+		err := app.CheckConfig(&cfg)
 		if err == nil || !strings.Contains(err.Error(), "INITIAL_ADMIN_PASSWORD") || strings.Contains(err.Error(), pw) {
-			t.Fatalf("Validate with %q = %v, want an error naming INITIAL_ADMIN_PASSWORD without the value", pw, err)
+			t.Fatalf("CheckConfig with %q = %v, want an error naming INITIAL_ADMIN_PASSWORD without the value", pw, err)
 		}
 		// Start-up checks again, for a configuration that skipped Validate.
 		a, err := app2(t, &cfg)

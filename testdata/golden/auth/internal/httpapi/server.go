@@ -32,7 +32,9 @@ type Deps struct {
 	Version string
 	// Started is when the service started; uptime counts from it.
 	Started time.Time
-	// ExtraRoutes, when set, adds routes under /api/v1 after those of routes.go
+	// Routes adds the routes of each feature after the core ones (routes.go).
+	Routes []Routes
+	// ExtraRoutes, when set, adds routes under /api/v1 after all others
 	// (tests use it to reach the middleware with handlers of their own).
 	ExtraRoutes func(api *gin.RouterGroup)
 	// Auth is the users and sessions service.

@@ -60,12 +60,9 @@ type Config struct {
 	// AutoMigrate applies pending migrations at start-up (default true in
 	// development and test, false in production: run `migrate up` as a release step).
 	AutoMigrate bool `mapstructure:"auto_migrate"`
-	// Auth configures sessions, rate limits and password hashing.
-	Auth Auth `mapstructure:"auth"`
-	// InitialAdmin is created at start-up when no admin exists (INITIAL_ADMIN_PASSWORD…).
-	InitialAdmin InitialAdmin `mapstructure:"initial_admin"`
-	// Tasks configures the background worker.
-	Tasks Tasks `mapstructure:"tasks"`
+	// Features holds the sections of the optional features (features.go):
+	// cfg.Tasks, keys tasks.*.
+	Features `mapstructure:",squash"`
 }
 
 // Defaults returns the settings of env before any file, variable or flag.
@@ -84,15 +81,13 @@ func Defaults(env string) Config {
 		HealthCheckTimeout: 2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
+		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
 		c.Host = ""
 		c.CORSOrigins = []string{}
 		c.AutoMigrate = false
 	}
-	c.Auth = authDefaults(env)
-	c.InitialAdmin = initialAdminDefaults()
-	c.Tasks = tasksDefaults(env)
 	return c
 }
 
@@ -104,12 +99,15 @@ func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.
 
 // Validate checks every setting and names the first bad key.
 func (c *Config) Validate() error {
-	checks := []error{
+	return firstError(
 		c.validateCore(),
-		c.validateAuth(),
-		c.validateTasks(),
-	}
-	for _, err := range checks {
+		c.Features.validate(),
+	)
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}

@@ -96,7 +96,7 @@ func New(t testing.TB, opts ...Option) *TestApp {
 	for _, fn := range s.configure {
 		fn(&cfg)
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := app.CheckConfig(&cfg); err != nil {
 		t.Fatal(err)
 	}
 	ta.Config = &cfg

@@ -85,6 +85,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newVersionCmd(e),
 		newDevCmd(e),
 	)
+	root.AddCommand(featureCommands(e)...)
 	return root
 }
 
@@ -99,7 +100,7 @@ func groupRunE(cmd *cobra.Command, args []string) error {
 
 // loadConfig loads the configuration with the flags given on the command line.
 func (e *env) loadConfig(flags map[string]any) (*config.Config, error) {
-	return config.Load(e.getenv, flags)
+	return app.LoadConfig(e.getenv, flags)
 }
 
 // logger is the service logger on stderr at the configured level.

@@ -60,6 +60,9 @@ type Config struct {
 	// AutoMigrate applies pending migrations at start-up (default true in
 	// development and test, false in production: run `migrate up` as a release step).
 	AutoMigrate bool `mapstructure:"auto_migrate"`
+	// Features holds the sections of the optional features (features.go):
+	// cfg.Tasks, keys tasks.*.
+	Features `mapstructure:",squash"`
 }
 
 // Defaults returns the settings of env before any file, variable or flag.
@@ -78,6 +81,7 @@ func Defaults(env string) Config {
 		HealthCheckTimeout: 2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
+		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
 		c.Host = ""
@@ -95,10 +99,15 @@ func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.
 
 // Validate checks every setting and names the first bad key.
 func (c *Config) Validate() error {
-	checks := []error{
+	return firstError(
 		c.validateCore(),
-	}
-	for _, err := range checks {
+		c.Features.validate(),
+	)
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
