@@ -94,10 +94,10 @@ func writeErrorData(c *gin.Context, err error, data any) {
 	})
 }
 
-func (s *Server) notFound(c *gin.Context) {
+func (s *Server) handleNotFound(c *gin.Context) {
 	WriteError(c, apperr.New(apperr.CodeNotFound, "Route not found"))
 }
 
-func (s *Server) methodNotAllowed(c *gin.Context) {
+func (s *Server) handleMethodNotAllowed(c *gin.Context) {
 	WriteError(c, apperr.New(apperr.CodeMethodNotAllowed, "Method not allowed"))
 }

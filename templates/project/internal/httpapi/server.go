@@ -85,8 +85,8 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
-	e.NoRoute(s.notFound)
-	e.NoMethod(s.methodNotAllowed)
+	e.NoRoute(s.handleNotFound)
+	e.NoMethod(s.handleMethodNotAllowed)
 	s.routes()
 	return s, nil
 }

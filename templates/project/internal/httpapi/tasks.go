@@ -70,7 +70,7 @@ func taskOwner(c *gin.Context) *uuid.UUID {
 	return &p.UserID
 }
 
-func (s *Server) createTask(c *gin.Context) {
+func (s *Server) handleCreateTask(c *gin.Context) {
 	var req createTaskRequest
 	if err := DecodeJSON(c, &req); err != nil {
 		WriteError(c, err)
@@ -110,7 +110,7 @@ func (s *Server) createTask(c *gin.Context) {
 	OK(c, http.StatusCreated, t, "Task created")
 }
 
-func (s *Server) listTasks(c *gin.Context) {
+func (s *Server) handleListTasks(c *gin.Context) {
 	f, err := taskFilter(c)
 	if err != nil {
 		WriteError(c, err)
@@ -185,7 +185,7 @@ func taskIDParam(c *gin.Context) (uuid.UUID, bool) {
 	return id, true
 }
 
-func (s *Server) getTask(c *gin.Context) {
+func (s *Server) handleGetTask(c *gin.Context) {
 	id, ok := taskIDParam(c)
 	if !ok {
 		return
@@ -198,8 +198,8 @@ func (s *Server) getTask(c *gin.Context) {
 	OK(c, http.StatusOK, t, "")
 }
 
-// taskAction answers a state change of one task (cancel, retry).
-func (s *Server) taskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) gin.HandlerFunc {
+// handleTaskAction answers a state change of one task (cancel, retry).
+func (s *Server) handleTaskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, ok := taskIDParam(c)
 		if !ok {
@@ -222,7 +222,7 @@ func retryTask(st *tasks.Store, c *gin.Context, id uuid.UUID, owner *uuid.UUID) 
 	return st.Retry(c.Request.Context(), id, owner)
 }
 
-func (s *Server) deleteTask(c *gin.Context) {
+func (s *Server) handleDeleteTask(c *gin.Context) {
 	id, ok := taskIDParam(c)
 	if !ok {
 		return
@@ -234,7 +234,7 @@ func (s *Server) deleteTask(c *gin.Context) {
 	OK(c, http.StatusOK, nil, "Task deleted")
 }
 
-func (s *Server) taskStats(c *gin.Context) {
+func (s *Server) handleTaskStats(c *gin.Context) {
 	st, err := s.Tasks.Stats(c.Request.Context(), "")
 	if err != nil {
 		WriteError(c, err)
@@ -243,7 +243,7 @@ func (s *Server) taskStats(c *gin.Context) {
 	OK(c, http.StatusOK, st, "")
 }
 
-func (s *Server) deadLetter(c *gin.Context) {
+func (s *Server) handleDeadLetter(c *gin.Context) {
 	limit, offset, err := taskPage(c)
 	if err != nil {
 		WriteError(c, err)
@@ -257,7 +257,7 @@ func (s *Server) deadLetter(c *gin.Context) {
 	OK(c, http.StatusOK, list, "")
 }
 
-func (s *Server) listTaskTypes(c *gin.Context) {
+func (s *Server) handleListTaskTypes(c *gin.Context) {
 	list, err := s.Tasks.Types(c.Request.Context())
 	if err != nil {
 		WriteError(c, err)
@@ -274,7 +274,7 @@ type upsertTaskTypeRequest struct {
 // maxTypeDescription bounds a task type's description, in characters.
 const maxTypeDescription = 1000
 
-func (s *Server) upsertTaskType(c *gin.Context) {
+func (s *Server) handleUpsertTaskType(c *gin.Context) {
 	var req upsertTaskTypeRequest
 	if err := DecodeJSON(c, &req); err != nil {
 		WriteError(c, err)
@@ -308,9 +308,9 @@ func (s *Server) upsertTaskType(c *gin.Context) {
 	OK(c, http.StatusOK, tt, "Task type updated")
 }
 
-// setTaskTypePaused pauses or resumes a task type: its tasks are still
+// handleSetTaskTypePaused pauses or resumes a task type: its tasks are still
 // accepted, but no worker claims them while it is paused.
-func (s *Server) setTaskTypePaused(paused bool) gin.HandlerFunc {
+func (s *Server) handleSetTaskTypePaused(paused bool) gin.HandlerFunc {
 	message := "Task type resumed"
 	if paused {
 		message = "Task type paused"
