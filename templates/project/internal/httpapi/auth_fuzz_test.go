@@ -28,7 +28,7 @@ var authRequestBodies = []func() bodyWithRequired{
 }
 
 // FuzzAuthRequestBodies decodes arbitrary bytes as each request body through
-// bindBody, the path every auth and users handler takes. Whatever the input,
+// bindBody and WriteError, the path every auth and users handler takes. Whatever the input,
 // it must either accept the body with every required field present and no
 // NUL in it, or answer 400, 413 or 422 in the error envelope — never panic,
 // never a 500.
@@ -60,7 +60,8 @@ func FuzzAuthRequestBodies(f *testing.F) {
 		c, _ := gin.CreateTestContext(rec)
 		c.Request = httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		c.Request.Header.Set("Content-Type", "application/json")
-		if bindBody(c, dst) {
+		err := bindBody(c, dst)
+		if err == nil {
 			if rec.Body.Len() != 0 {
 				t.Fatalf("accepted body but wrote %s", rec.Body)
 			}
@@ -74,6 +75,7 @@ func FuzzAuthRequestBodies(f *testing.F) {
 			}
 			return
 		}
+		WriteError(c, err)
 		switch rec.Code {
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
 		default:

@@ -70,58 +70,52 @@ func taskOwner(c *gin.Context) *uuid.UUID {
 	return &p.UserID
 }
 
-func (s *Server) handleCreateTask(c *gin.Context) {
+func (s *Server) handleCreateTask(c *gin.Context) error {
 	var req createTaskRequest
 	if err := DecodeJSON(c, &req); err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	if err := req.shape(); err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	in := tasks.CreateInput{TaskType: *req.TaskType, Payload: req.Payload, MaxAttempts: req.MaxAttempts,
 		RetryStrategy: req.RetryStrategy, Metadata: req.Metadata, CreatedBy: principal(c).UserID}
 	if req.Priority != nil {
 		in.Priority = *req.Priority
 		if in.Priority == "" {
-			WriteError(c, apperr.Validation("priority", "must be one of low, normal, high, critical"))
-			return
+			return apperr.Validation("priority", "must be one of low, normal, high, critical")
 		}
 	}
 	if req.ScheduledAt != nil {
 		in.ScheduledAt = *req.ScheduledAt
 		if in.ScheduledAt == "" {
-			WriteError(c, apperr.Validation("scheduled_at", "must be an RFC 3339 time"))
-			return
+			return apperr.Validation("scheduled_at", "must be an RFC 3339 time")
 		}
 	}
 	n, err := in.Validate(time.Now())
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	quota := tasks.Quota{PerMinute: s.Config.Tasks.QuotaPerMinute, Waiting: s.Config.Tasks.QuotaWaiting}
 	t, err := s.Tasks.CreateWithin(c.Request.Context(), n, quota)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusCreated, t, "Task created")
+	return nil
 }
 
-func (s *Server) handleListTasks(c *gin.Context) {
+func (s *Server) handleListTasks(c *gin.Context) error {
 	f, err := taskFilter(c)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	list, err := s.Tasks.List(c.Request.Context(), f)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, list, "")
+	return nil
 }
 
 // taskFilter reads the query of GET /tasks; anything unknown is 400 INVALID_QUERY.
@@ -175,42 +169,41 @@ func taskPage(c *gin.Context) (limit, offset int, err error) {
 }
 
 // taskIDParam parses :id; a non-UUID is 400 INVALID_QUERY.
-func taskIDParam(c *gin.Context) (uuid.UUID, bool) {
+func taskIDParam(c *gin.Context) (uuid.UUID, error) {
 	raw := c.Param("id")
 	id, err := uuid.Parse(raw)
 	if err != nil || len(raw) != 36 {
-		WriteError(c, apperr.InvalidQuery("id", "must be a UUID"))
-		return uuid.UUID{}, false
+		return uuid.UUID{}, apperr.InvalidQuery("id", "must be a UUID")
 	}
-	return id, true
+	return id, nil
 }
 
-func (s *Server) handleGetTask(c *gin.Context) {
-	id, ok := taskIDParam(c)
-	if !ok {
-		return
+func (s *Server) handleGetTask(c *gin.Context) error {
+	id, err := taskIDParam(c)
+	if err != nil {
+		return err
 	}
 	t, err := s.Tasks.Get(c.Request.Context(), id, taskOwner(c))
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, t, "")
+	return nil
 }
 
 // handleTaskAction answers a state change of one task (cancel, retry).
-func (s *Server) handleTaskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := taskIDParam(c)
-		if !ok {
-			return
+func (s *Server) handleTaskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) func(*gin.Context) error {
+	return func(c *gin.Context) error {
+		id, err := taskIDParam(c)
+		if err != nil {
+			return err
 		}
 		t, err := act(s.Tasks, c, id, taskOwner(c))
 		if err != nil {
-			WriteError(c, err)
-			return
+			return err
 		}
 		OK(c, http.StatusOK, t, message)
+		return nil
 	}
 }
 
@@ -222,48 +215,47 @@ func retryTask(st *tasks.Store, c *gin.Context, id uuid.UUID, owner *uuid.UUID) 
 	return st.Retry(c.Request.Context(), id, owner)
 }
 
-func (s *Server) handleDeleteTask(c *gin.Context) {
-	id, ok := taskIDParam(c)
-	if !ok {
-		return
+func (s *Server) handleDeleteTask(c *gin.Context) error {
+	id, err := taskIDParam(c)
+	if err != nil {
+		return err
 	}
 	if err := s.Tasks.Delete(c.Request.Context(), id, taskOwner(c)); err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, nil, "Task deleted")
+	return nil
 }
 
-func (s *Server) handleTaskStats(c *gin.Context) {
+func (s *Server) handleTaskStats(c *gin.Context) error {
 	st, err := s.Tasks.Stats(c.Request.Context(), "")
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, st, "")
+	return nil
 }
 
-func (s *Server) handleDeadLetter(c *gin.Context) {
+func (s *Server) handleDeadLetter(c *gin.Context) error {
 	limit, offset, err := taskPage(c)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	list, err := s.Tasks.DeadLetter(c.Request.Context(), taskOwner(c), limit, offset)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, list, "")
+	return nil
 }
 
-func (s *Server) handleListTaskTypes(c *gin.Context) {
+func (s *Server) handleListTaskTypes(c *gin.Context) error {
 	list, err := s.Tasks.Types(c.Request.Context())
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, list, "")
+	return nil
 }
 
 type upsertTaskTypeRequest struct {
@@ -274,53 +266,49 @@ type upsertTaskTypeRequest struct {
 // maxTypeDescription bounds a task type's description, in characters.
 const maxTypeDescription = 1000
 
-func (s *Server) handleUpsertTaskType(c *gin.Context) {
+func (s *Server) handleUpsertTaskType(c *gin.Context) error {
 	var req upsertTaskTypeRequest
 	if err := DecodeJSON(c, &req); err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	switch {
 	case req.TaskType == nil:
-		WriteError(c, shapeError("task_type", "Field task_type is required"))
-		return
+		return shapeError("task_type", "Field task_type is required")
 	case !tasks.ValidTypeName(*req.TaskType):
-		WriteError(c, apperr.Validation("task_type", "must be 1–64 letters, digits, underscores or hyphens"))
-		return
+		return apperr.Validation("task_type", "must be 1–64 letters, digits, underscores or hyphens")
 	}
 	desc := ""
 	if req.Description != nil {
 		desc = *req.Description
 	}
 	if utf8.RuneCountInString(desc) > maxTypeDescription {
-		WriteError(c, apperr.Validation("description", "must be at most 1000 characters"))
-		return
+		return apperr.Validation("description", "must be at most 1000 characters")
 	}
 	tt, created, err := s.Tasks.UpsertType(c.Request.Context(), *req.TaskType, desc)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	if created {
 		OK(c, http.StatusCreated, tt, "Task type registered")
-		return
+		return nil
 	}
 	OK(c, http.StatusOK, tt, "Task type updated")
+	return nil
 }
 
 // handleSetTaskTypePaused pauses or resumes a task type: its tasks are still
 // accepted, but no worker claims them while it is paused.
-func (s *Server) handleSetTaskTypePaused(paused bool) gin.HandlerFunc {
+func (s *Server) handleSetTaskTypePaused(paused bool) func(*gin.Context) error {
 	message := "Task type resumed"
 	if paused {
 		message = "Task type paused"
 	}
-	return func(c *gin.Context) {
+	return func(c *gin.Context) error {
 		tt, err := s.Tasks.SetPaused(c.Request.Context(), c.Param("task_type"), paused)
 		if err != nil {
-			WriteError(c, err)
-			return
+			return err
 		}
 		OK(c, http.StatusOK, tt, message)
+		return nil
 	}
 }
