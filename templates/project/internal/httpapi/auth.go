@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/starter-go/starter/templates/project/internal/apperr"
 	"github.com/starter-go/starter/templates/project/internal/auth"
 )
 
@@ -17,8 +16,8 @@ type registerRequest struct {
 	Password *string `json:"password"`
 }
 
-func (r *registerRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("username", r.Username), present("email", r.Email), present("password", r.Password)}
+func (r *registerRequest) rules() []fieldRule {
+	return []fieldRule{required("username", r.Username), required("email", r.Email), required("password", r.Password)}
 }
 
 // loginRequest is the body of POST /auth/login: exactly one of username and
@@ -30,8 +29,8 @@ type loginRequest struct {
 	UserAgent *string `json:"user_agent"`
 }
 
-func (r *loginRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("password", r.Password)}
+func (r *loginRequest) rules() []fieldRule {
+	return []fieldRule{required("password", r.Password)}
 }
 
 func (s *Server) handleRegister(c *gin.Context) error {
@@ -97,35 +96,6 @@ func (s *Server) handleRefresh(c *gin.Context) error {
 		return err
 	}
 	OK(c, http.StatusOK, res, "Session refreshed")
-	return nil
-}
-
-// fieldPresence says whether a required body field was present and not null.
-type fieldPresence struct {
-	name string
-	ok   bool
-}
-
-func present[T any](name string, v *T) fieldPresence { return fieldPresence{name: name, ok: v != nil} }
-
-// bodyWithRequired is a request body that names its required fields.
-type bodyWithRequired interface {
-	requiredFields() []fieldPresence
-}
-
-// bindBody decodes the body and checks its required fields: a missing field
-// or a null is 422.
-func bindBody(c *gin.Context, dst bodyWithRequired) error {
-	if err := DecodeJSON(c, dst); err != nil {
-		return err
-	}
-	for _, f := range dst.requiredFields() {
-		if !f.ok {
-			e := apperr.Unprocessable(fmt.Sprintf("Field %s is required", f.name))
-			e.Field = f.name
-			return e
-		}
-	}
 	return nil
 }
 

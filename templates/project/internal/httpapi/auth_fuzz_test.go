@@ -14,17 +14,17 @@ import (
 
 // authRequestBodies are fresh values of every request body of the auth and
 // users routes.
-var authRequestBodies = []func() bodyWithRequired{
-	func() bodyWithRequired { return &registerRequest{} },
-	func() bodyWithRequired { return &loginRequest{} },
-	func() bodyWithRequired { return &profileRequest{} },
-	func() bodyWithRequired { return &passwordChangeRequest{} },
-	func() bodyWithRequired { return &deleteSelfRequest{} },
-	func() bodyWithRequired { return &statusRequest{} },
-	func() bodyWithRequired { return &resetPasswordRequest{} },
-	func() bodyWithRequired { return &createUserRequest{} },
-	func() bodyWithRequired { return &roleRequest{} },
-	func() bodyWithRequired { return &deleteUserRequest{} },
+var authRequestBodies = []func() request{
+	func() request { return &registerRequest{} },
+	func() request { return &loginRequest{} },
+	func() request { return &profileRequest{} },
+	func() request { return &passwordChangeRequest{} },
+	func() request { return &deleteSelfRequest{} },
+	func() request { return &statusRequest{} },
+	func() request { return &resetPasswordRequest{} },
+	func() request { return &createUserRequest{} },
+	func() request { return &roleRequest{} },
+	func() request { return &deleteUserRequest{} },
 }
 
 // FuzzAuthRequestBodies decodes arbitrary bytes as each request body through
@@ -65,9 +65,9 @@ func FuzzAuthRequestBodies(f *testing.F) {
 			if rec.Body.Len() != 0 {
 				t.Fatalf("accepted body but wrote %s", rec.Body)
 			}
-			for _, f := range dst.requiredFields() {
-				if !f.ok {
-					t.Fatalf("accepted %q without required %s", body, f.name)
+			for _, r := range dst.rules() {
+				if !r.ok {
+					t.Fatalf("accepted %q breaking the rule on %s", body, r.field)
 				}
 			}
 			if hasNUL(dst) {
@@ -89,7 +89,7 @@ func FuzzAuthRequestBodies(f *testing.F) {
 }
 
 // hasNUL reports whether a string field of a request body holds a NUL.
-func hasNUL(body bodyWithRequired) bool {
+func hasNUL(body request) bool {
 	v := reflect.ValueOf(body).Elem()
 	for i := range v.NumField() {
 		f := v.Field(i)

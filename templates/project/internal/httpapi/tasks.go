@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -28,36 +27,14 @@ type createTaskRequest struct {
 	Metadata      json.RawMessage `json:"metadata"`
 }
 
-// shape reports what is 422 rather than 400: required fields missing or
-// null, and objects that are not objects.
-func (r createTaskRequest) shape() error {
-	switch {
-	case r.TaskType == nil:
-		return shapeError("task_type", "Field task_type is required")
-	case len(r.Payload) == 0 || string(r.Payload) == "null":
-		return shapeError("payload", "Field payload is required")
-	case !isObject(r.Payload):
-		return shapeError("payload", "Field payload must be a JSON object")
-	case !isObjectOrNull(r.Metadata):
-		return shapeError("metadata", "Field metadata must be a JSON object")
-	case !isObjectOrNull(r.RetryStrategy):
-		return shapeError("retry_strategy", "Field retry_strategy must be a JSON object")
+func (r *createTaskRequest) rules() []fieldRule {
+	return []fieldRule{
+		required("task_type", r.TaskType),
+		requiredJSON("payload", r.Payload),
+		object("payload", r.Payload),
+		object("metadata", r.Metadata),
+		object("retry_strategy", r.RetryStrategy),
 	}
-	return nil
-}
-
-func shapeError(field, msg string) error {
-	e := apperr.Unprocessable(msg)
-	e.Field = field
-	return e
-}
-
-func isObject(raw json.RawMessage) bool {
-	return bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{"))
-}
-
-func isObjectOrNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || string(raw) == "null" || isObject(raw)
 }
 
 // taskOwner is the ownership filter of the caller: users see their own
@@ -72,10 +49,7 @@ func taskOwner(c *gin.Context) *uuid.UUID {
 
 func (s *Server) handleCreateTask(c *gin.Context) error {
 	var req createTaskRequest
-	if err := DecodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := req.shape(); err != nil {
+	if err := bindBody(c, &req); err != nil {
 		return err
 	}
 	in := tasks.CreateInput{TaskType: *req.TaskType, Payload: req.Payload, MaxAttempts: req.MaxAttempts,
@@ -263,18 +237,19 @@ type upsertTaskTypeRequest struct {
 	Description *string `json:"description"`
 }
 
+func (r *upsertTaskTypeRequest) rules() []fieldRule {
+	return []fieldRule{required("task_type", r.TaskType)}
+}
+
 // maxTypeDescription bounds a task type's description, in characters.
 const maxTypeDescription = 1000
 
 func (s *Server) handleUpsertTaskType(c *gin.Context) error {
 	var req upsertTaskTypeRequest
-	if err := DecodeJSON(c, &req); err != nil {
+	if err := bindBody(c, &req); err != nil {
 		return err
 	}
-	switch {
-	case req.TaskType == nil:
-		return shapeError("task_type", "Field task_type is required")
-	case !tasks.ValidTypeName(*req.TaskType):
+	if !tasks.ValidTypeName(*req.TaskType) {
 		return apperr.Validation("task_type", "must be 1–64 letters, digits, underscores or hyphens")
 	}
 	desc := ""

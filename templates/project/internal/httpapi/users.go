@@ -21,7 +21,7 @@ type profileRequest struct {
 	EmailVerified *bool   `json:"email_verified"`
 }
 
-func (r *profileRequest) requiredFields() []fieldPresence { return nil }
+func (r *profileRequest) rules() []fieldRule { return nil }
 
 func (r *profileRequest) update() auth.ProfileUpdate {
 	return auth.ProfileUpdate{Username: r.Username, Email: r.Email, EmailVerified: r.EmailVerified}
@@ -32,8 +32,8 @@ type passwordChangeRequest struct {
 	NewPassword     *string `json:"new_password"`
 }
 
-func (r *passwordChangeRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("current_password", r.CurrentPassword), present("new_password", r.NewPassword)}
+func (r *passwordChangeRequest) rules() []fieldRule {
+	return []fieldRule{required("current_password", r.CurrentPassword), required("new_password", r.NewPassword)}
 }
 
 type deleteSelfRequest struct {
@@ -41,8 +41,8 @@ type deleteSelfRequest struct {
 	Confirmation *string `json:"confirmation"`
 }
 
-func (r *deleteSelfRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("password", r.Password), present("confirmation", r.Confirmation)}
+func (r *deleteSelfRequest) rules() []fieldRule {
+	return []fieldRule{required("password", r.Password), required("confirmation", r.Confirmation)}
 }
 
 type statusRequest struct {
@@ -50,16 +50,16 @@ type statusRequest struct {
 	Reason   *string `json:"reason"`
 }
 
-func (r *statusRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("is_active", r.IsActive)}
+func (r *statusRequest) rules() []fieldRule {
+	return []fieldRule{required("is_active", r.IsActive)}
 }
 
 type resetPasswordRequest struct {
 	NewPassword *string `json:"new_password"`
 }
 
-func (r *resetPasswordRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("new_password", r.NewPassword)}
+func (r *resetPasswordRequest) rules() []fieldRule {
+	return []fieldRule{required("new_password", r.NewPassword)}
 }
 
 type createUserRequest struct {
@@ -69,23 +69,23 @@ type createUserRequest struct {
 	Role     *string `json:"role"`
 }
 
-func (r *createUserRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("username", r.Username), present("email", r.Email), present("password", r.Password)}
+func (r *createUserRequest) rules() []fieldRule {
+	return []fieldRule{required("username", r.Username), required("email", r.Email), required("password", r.Password)}
 }
 
 type roleRequest struct {
 	Role *string `json:"role"`
 }
 
-func (r *roleRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("role", r.Role)}
+func (r *roleRequest) rules() []fieldRule {
+	return []fieldRule{required("role", r.Role)}
 }
 
 type deleteUserRequest struct {
 	HardDelete *bool `json:"hard_delete"`
 }
 
-func (r *deleteUserRequest) requiredFields() []fieldPresence { return nil }
+func (r *deleteUserRequest) rules() []fieldRule { return nil }
 
 func (s *Server) handleGetOwnProfile(c *gin.Context) error {
 	p := principal(c)
