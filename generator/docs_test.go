@@ -84,7 +84,7 @@ func templateRoutes(t *testing.T) []string {
 		prefix := map[string]string{}
 		ast.Inspect(parseTemplate(t, name), func(n ast.Node) bool {
 			switch n := n.(type) {
-			case *ast.FuncDecl:
+			case *ast.FuncType: // of a declaration or a literal
 				if hasParam(n, "api") {
 					prefix["api"] = "/api/v1"
 				}
@@ -107,8 +107,8 @@ func templateRoutes(t *testing.T) []string {
 }
 
 // hasParam reports whether a function takes a parameter of that name.
-func hasParam(fn *ast.FuncDecl, name string) bool {
-	for _, field := range fn.Type.Params.List {
+func hasParam(fn *ast.FuncType, name string) bool {
+	for _, field := range fn.Params.List {
 		for _, id := range field.Names {
 			if id.Name == name {
 				return true

@@ -17,7 +17,6 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
-	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
 // Deps is what the handlers need, filled in by internal/app.
@@ -41,10 +40,6 @@ type Deps struct {
 	// starter:feature auth
 	// Auth is the users and sessions service.
 	Auth *auth.Service
-	// starter:end
-	// starter:feature tasks
-	// Tasks stores the background tasks and their types.
-	Tasks *tasks.Store
 	// starter:end
 }
 

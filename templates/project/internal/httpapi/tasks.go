@@ -15,6 +15,13 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
+// taskHandlers answer the routes of the task queue (routes_tasks.go).
+type taskHandlers struct {
+	store *tasks.Store
+	// quota caps the tasks one user creates.
+	quota tasks.Quota
+}
+
 // createTaskRequest is the body of POST /tasks. Pointers and raw messages
 // tell a missing field from a given one; the rules live in tasks.CreateInput.
 type createTaskRequest struct {
@@ -47,7 +54,7 @@ func taskOwner(c *gin.Context) *uuid.UUID {
 	return &p.UserID
 }
 
-func (s *Server) handleCreateTask(c *gin.Context) error {
+func (h *taskHandlers) handleCreateTask(c *gin.Context) error {
 	var req createTaskRequest
 	if err := bindBody(c, &req); err != nil {
 		return err
@@ -70,8 +77,7 @@ func (s *Server) handleCreateTask(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	quota := tasks.Quota{PerMinute: s.Config.Tasks.QuotaPerMinute, Waiting: s.Config.Tasks.QuotaWaiting}
-	t, err := s.Tasks.CreateWithin(c.Request.Context(), n, quota)
+	t, err := h.store.CreateWithin(c.Request.Context(), n, h.quota)
 	if err != nil {
 		return err
 	}
@@ -79,12 +85,12 @@ func (s *Server) handleCreateTask(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) handleListTasks(c *gin.Context) error {
+func (h *taskHandlers) handleListTasks(c *gin.Context) error {
 	f, err := taskFilter(c)
 	if err != nil {
 		return err
 	}
-	list, err := s.Tasks.List(c.Request.Context(), f)
+	list, err := h.store.List(c.Request.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -152,12 +158,12 @@ func taskIDParam(c *gin.Context) (uuid.UUID, error) {
 	return id, nil
 }
 
-func (s *Server) handleGetTask(c *gin.Context) error {
+func (h *taskHandlers) handleGetTask(c *gin.Context) error {
 	id, err := taskIDParam(c)
 	if err != nil {
 		return err
 	}
-	t, err := s.Tasks.Get(c.Request.Context(), id, taskOwner(c))
+	t, err := h.store.Get(c.Request.Context(), id, taskOwner(c))
 	if err != nil {
 		return err
 	}
@@ -166,13 +172,13 @@ func (s *Server) handleGetTask(c *gin.Context) error {
 }
 
 // handleTaskAction answers a state change of one task (cancel, retry).
-func (s *Server) handleTaskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) func(*gin.Context) error {
+func (h *taskHandlers) handleTaskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) func(*gin.Context) error {
 	return func(c *gin.Context) error {
 		id, err := taskIDParam(c)
 		if err != nil {
 			return err
 		}
-		t, err := act(s.Tasks, c, id, taskOwner(c))
+		t, err := act(h.store, c, id, taskOwner(c))
 		if err != nil {
 			return err
 		}
@@ -189,20 +195,20 @@ func retryTask(st *tasks.Store, c *gin.Context, id uuid.UUID, owner *uuid.UUID) 
 	return st.Retry(c.Request.Context(), id, owner)
 }
 
-func (s *Server) handleDeleteTask(c *gin.Context) error {
+func (h *taskHandlers) handleDeleteTask(c *gin.Context) error {
 	id, err := taskIDParam(c)
 	if err != nil {
 		return err
 	}
-	if err := s.Tasks.Delete(c.Request.Context(), id, taskOwner(c)); err != nil {
+	if err := h.store.Delete(c.Request.Context(), id, taskOwner(c)); err != nil {
 		return err
 	}
 	OK(c, http.StatusOK, nil, "Task deleted")
 	return nil
 }
 
-func (s *Server) handleTaskStats(c *gin.Context) error {
-	st, err := s.Tasks.Stats(c.Request.Context(), "")
+func (h *taskHandlers) handleTaskStats(c *gin.Context) error {
+	st, err := h.store.Stats(c.Request.Context(), "")
 	if err != nil {
 		return err
 	}
@@ -210,12 +216,12 @@ func (s *Server) handleTaskStats(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) handleDeadLetter(c *gin.Context) error {
+func (h *taskHandlers) handleDeadLetter(c *gin.Context) error {
 	limit, offset, err := taskPage(c)
 	if err != nil {
 		return err
 	}
-	list, err := s.Tasks.DeadLetter(c.Request.Context(), taskOwner(c), limit, offset)
+	list, err := h.store.DeadLetter(c.Request.Context(), taskOwner(c), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -223,8 +229,8 @@ func (s *Server) handleDeadLetter(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) handleListTaskTypes(c *gin.Context) error {
-	list, err := s.Tasks.Types(c.Request.Context())
+func (h *taskHandlers) handleListTaskTypes(c *gin.Context) error {
+	list, err := h.store.Types(c.Request.Context())
 	if err != nil {
 		return err
 	}
@@ -244,7 +250,7 @@ func (r *upsertTaskTypeRequest) rules() []fieldRule {
 // maxTypeDescription bounds a task type's description, in characters.
 const maxTypeDescription = 1000
 
-func (s *Server) handleUpsertTaskType(c *gin.Context) error {
+func (h *taskHandlers) handleUpsertTaskType(c *gin.Context) error {
 	var req upsertTaskTypeRequest
 	if err := bindBody(c, &req); err != nil {
 		return err
@@ -259,7 +265,7 @@ func (s *Server) handleUpsertTaskType(c *gin.Context) error {
 	if utf8.RuneCountInString(desc) > maxTypeDescription {
 		return apperr.Validation("description", "must be at most 1000 characters")
 	}
-	tt, created, err := s.Tasks.UpsertType(c.Request.Context(), *req.TaskType, desc)
+	tt, created, err := h.store.UpsertType(c.Request.Context(), *req.TaskType, desc)
 	if err != nil {
 		return err
 	}
@@ -273,13 +279,13 @@ func (s *Server) handleUpsertTaskType(c *gin.Context) error {
 
 // handleSetTaskTypePaused pauses or resumes a task type: its tasks are still
 // accepted, but no worker claims them while it is paused.
-func (s *Server) handleSetTaskTypePaused(paused bool) func(*gin.Context) error {
+func (h *taskHandlers) handleSetTaskTypePaused(paused bool) func(*gin.Context) error {
 	message := "Task type resumed"
 	if paused {
 		message = "Task type paused"
 	}
 	return func(c *gin.Context) error {
-		tt, err := s.Tasks.SetPaused(c.Request.Context(), c.Param("task_type"), paused)
+		tt, err := h.store.SetPaused(c.Request.Context(), c.Param("task_type"), paused)
 		if err != nil {
 			return err
 		}
