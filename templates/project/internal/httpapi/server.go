@@ -59,7 +59,6 @@ type Server struct {
 
 // New builds the engine with its middleware and routes.
 func New(d Deps) (*Server, error) {
-	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, engine: gin.New(), origins: map[string]bool{}}
 	for _, o := range d.Config.CORSOrigins {
 		s.origins[o] = true
