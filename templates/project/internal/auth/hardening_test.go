@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/starter-go/starter/runtime/fakeclock"
 	"github.com/starter-go/starter/templates/project/internal/apperr"
 )
 
 // yieldingClock hands the processor to another goroutine on every reading,
 // which widens any gap between two critical sections to a whole schedule.
-func yieldingClock(c *fakeClock) func() time.Time {
+func yieldingClock(c *fakeclock.Clock) func() time.Time {
 	return func() time.Time {
 		runtime.Gosched()
 		return c.Now()
