@@ -1,4 +1,4 @@
-package tasks
+package storable
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestStorableText(t *testing.T) {
+func TestText(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ in, want string }{
 		{"plain", "plain"},
@@ -17,13 +17,13 @@ func TestStorableText(t *testing.T) {
 		{"\x00\xc3", "\uFFFD\uFFFD"},
 	}
 	for _, tc := range cases {
-		if got := storableText(tc.in); got != tc.want {
-			t.Errorf("storableText(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
 
-func TestStorableJSON(t *testing.T) {
+func TestJSON(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ name, in, want string }{
 		{"untouched", `{"a":[1,"x",null,true]}`, `{"a":[1,"x",null,true]}`},
@@ -40,13 +40,13 @@ func TestStorableJSON(t *testing.T) {
 			`{"big":123456789012345678901234567890,"n":1.50,"s":"\ufffd"}`},
 	}
 	for _, tc := range cases {
-		got := storableJSON([]byte(tc.in))
+		got := JSON([]byte(tc.in))
 		if !json.Valid(got) || !utf8.Valid(got) {
 			t.Errorf("%s: not valid JSON in UTF-8: %q", tc.name, got)
 			continue
 		}
 		if !jsonEqual(t, got, []byte(tc.want)) {
-			t.Errorf("%s: storableJSON(%s) = %s, want %s", tc.name, tc.in, got, tc.want)
+			t.Errorf("%s: JSON(%s) = %s, want %s", tc.name, tc.in, got, tc.want)
 		}
 		if hasUnstorableEscape(got) && tc.name != "escaped backslash is text" {
 			t.Errorf("%s: %s still holds an escape jsonb refuses", tc.name, got)
