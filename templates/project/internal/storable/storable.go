@@ -14,12 +14,27 @@ import (
 // user's payload, a header): it is made storable before it is written, so
 // that one bad value cannot make the write of a whole batch fail.
 
-// Text replaces NUL bytes and invalid UTF-8 with U+FFFD.
-func Text(s string) string {
-	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+// Text returns s as a text column can store it: NUL bytes and invalid
+// UTF-8 become U+FFFD. Over max bytes (when max > 0) it is cut at a
+// character boundary and ends with "…", max bytes in all, so that a header
+// or an error message of any size stays a bounded row.
+func Text(s string, max int) string {
+	if !utf8.ValidString(s) || strings.Contains(s, "\x00") {
+		s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	if max <= 0 || len(s) <= max {
 		return s
 	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	const ellipsis = "…"
+	mark := ellipsis
+	if max < len(ellipsis) {
+		mark = ""
+	}
+	end := max - len(mark)
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + mark
 }
 
 // JSON returns b (valid JSON) in a form jsonb accepts: strings and
@@ -34,7 +49,7 @@ func JSON(b []byte) []byte {
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		// Not JSON after all: keep it, readable, as a JSON string.
-		out, _ := json.Marshal(Text(string(b)))
+		out, _ := json.Marshal(Text(string(b), 0))
 		return out
 	}
 	// The decoder has already turned invalid UTF-8 and lone surrogates into

@@ -3,24 +3,58 @@ package storable
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
 func TestText(t *testing.T) {
 	t.Parallel()
-	cases := []struct{ in, want string }{
-		{"plain", "plain"},
-		{"héllo ✓", "héllo ✓"},
-		{"a\x00b", "a\uFFFDb"},
-		{"bad \xff\xfe byte", "bad \uFFFD byte"},
-		{"\x00\xc3", "\uFFFD\uFFFD"},
+	cases := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"plain", 0, "plain"},
+		{"héllo ✓", 0, "héllo ✓"},
+		{"a\x00b", 0, "a\uFFFDb"},
+		{"bad \xff\xfe byte", 0, "bad \uFFFD byte"},
+		{"\x00\xc3", 0, "\uFFFD\uFFFD"},
+		{"short", 5, "short"},
+		{"longer text", 8, "longe…"},
+		{"abéxyz", 6, "ab…"}, // the cut falls inside é: before it
+		{"abcdef", 2, "ab"},  // no room for the mark
+		{"a\x00bcdefgh", 7, "a\uFFFD…"},
 	}
 	for _, tc := range cases {
-		if got := Text(tc.in); got != tc.want {
-			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Text(tc.in, tc.max); got != tc.want {
+			t.Errorf("Text(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
 		}
 	}
+}
+
+// FuzzText: whatever a client sends (a User-Agent header, a reply), what is
+// stored is valid UTF-8 without NUL, at most max bytes long, marked when cut,
+// and text that was already fine is kept whole.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"curl/8.0", "Mozilla/5.0 (\x80\xff)", "\xc3\xa9t\xe9", "a\x00b", "\xed\xa0\x80", strings.Repeat("é", 300), ""} {
+		f.Add(s, uint16(512))
+	}
+	f.Add("ab\u00e9", uint16(3))
+	f.Fuzz(func(t *testing.T, s string, n uint16) {
+		got := Text(s, int(n))
+		fine := utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+		switch {
+		case !utf8.ValidString(got) || strings.ContainsRune(got, 0):
+			t.Fatalf("Text(%q) = %q: not storable", s, got)
+		case n > 0 && len(got) > int(n):
+			t.Fatalf("Text(%q, %d) = %q: too long", s, n, got)
+		case fine && (n == 0 || len(s) <= int(n)) && got != s:
+			t.Fatalf("Text(%q, %d) = %q: changed storable text", s, n, got)
+		case fine && n >= 3 && len(s) > int(n) && !strings.HasSuffix(got, "…"):
+			t.Fatalf("Text(%q, %d) = %q: cut without a mark", s, n, got)
+		}
+	})
 }
 
 func TestJSON(t *testing.T) {

@@ -415,7 +415,7 @@ func (w *Worker) execute(ctx, runCtx context.Context, t *Task) outcome {
 // failed turns an error into a retry or, with no attempt left or an error
 // marked retry.Permanent (a payload no attempt can fix), a failure.
 func (w *Worker) failed(o *outcome, t *Task, err error) {
-	o.err = storable.Text(truncate(err.Error(), 2000))
+	o.err = storable.Text(err.Error(), 2000)
 	delay, retryable := retryDelay(t.RetryStrategy, t.CurrentAttempt)
 	if retryable && !retry.IsPermanent(err) && t.CurrentAttempt < t.MaxAttempts {
 		o.kind, o.delay = outcomeRetrying, delay
@@ -455,14 +455,6 @@ func (w *Worker) call(attemptCtx context.Context, h Handler, t *Task) (result []
 		return nil, fmt.Errorf("encode result: %w", err)
 	}
 	return storable.JSON(b), nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }
 
 func (w *Worker) markOK() { w.lastOK.Store(time.Now().UnixNano()) }
