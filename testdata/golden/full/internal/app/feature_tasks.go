@@ -18,8 +18,8 @@ import (
 type tasksFeature struct{}
 
 func (tasksFeature) wire(w *wiring) error {
-	w.deps.Tasks = tasks.NewStore(w.pool)
-	w.deps.Routes = append(w.deps.Routes, httpapi.TaskRoutes)
+	quota := tasks.Quota{PerMinute: w.cfg.Tasks.QuotaPerMinute, Waiting: w.cfg.Tasks.QuotaWaiting}
+	w.deps.Routes = append(w.deps.Routes, httpapi.TaskRoutes(tasks.NewStore(w.pool), quota))
 	w.tables = append(w.tables, "tasks", "task_types", "task_deletions")
 	if !w.cfg.Tasks.Worker {
 		return nil

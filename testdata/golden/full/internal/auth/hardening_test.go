@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"example.com/demo/internal/apperr"
+	"example.com/demo/internal/platform/fakeclock"
 )
 
 // yieldingClock hands the processor to another goroutine on every reading,
 // which widens any gap between two critical sections to a whole schedule.
-func yieldingClock(c *fakeClock) func() time.Time {
+func yieldingClock(c *fakeclock.Clock) func() time.Time {
 	return func() time.Time {
 		runtime.Gosched()
 		return c.Now()

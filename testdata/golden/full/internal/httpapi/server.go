@@ -17,7 +17,6 @@ import (
 	"example.com/demo/internal/auth"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/health"
-	"example.com/demo/internal/tasks"
 )
 
 // Deps is what the handlers need, filled in by internal/app.
@@ -40,8 +39,6 @@ type Deps struct {
 	ExtraRoutes func(api *gin.RouterGroup)
 	// Auth is the users and sessions service.
 	Auth *auth.Service
-	// Tasks stores the background tasks and their types.
-	Tasks *tasks.Store
 }
 
 // Server owns the gin engine. Handlers are its methods, one file per concept.
@@ -58,7 +55,6 @@ type Server struct {
 
 // New builds the engine with its middleware and routes.
 func New(d Deps) (*Server, error) {
-	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, engine: gin.New(), origins: map[string]bool{}}
 	for _, o := range d.Config.CORSOrigins {
 		s.origins[o] = true
@@ -79,8 +75,8 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
-	e.NoRoute(s.notFound)
-	e.NoMethod(s.methodNotAllowed)
+	e.NoRoute(s.handleNotFound)
+	e.NoMethod(s.handleMethodNotAllowed)
 	s.routes()
 	return s, nil
 }

@@ -48,7 +48,6 @@ type Server struct {
 
 // New builds the engine with its middleware and routes.
 func New(d Deps) (*Server, error) {
-	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, engine: gin.New(), origins: map[string]bool{}}
 	for _, o := range d.Config.CORSOrigins {
 		s.origins[o] = true
@@ -69,8 +68,8 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
-	e.NoRoute(s.notFound)
-	e.NoMethod(s.methodNotAllowed)
+	e.NoRoute(s.handleNotFound)
+	e.NoMethod(s.handleMethodNotAllowed)
 	s.routes()
 	return s, nil
 }
