@@ -1,6 +1,10 @@
 package generator
 
 import (
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
 	"strings"
 	"testing"
 )
@@ -8,8 +12,9 @@ import (
 // A feature arrives as files and one line in each registration list, never in
 // the lines an owner edits: `add tasks` merges without a single conflict into
 // an auth project whose owner added a route at the end of the core routes, a
-// setting at the end of the Config struct, of its defaults and of the YAML, a
-// check, and lines to the README.
+// setting at the end of the Config struct, of Defaults, of Validate's checks
+// and of the YAML, lines to the README, and a resource of their own at the
+// end of the features' list, as a generator would append it.
 func TestAddTasksMergesCleanlyAfterOwnersEdits(t *testing.T) {
 	t.Parallel()
 	g := newGitProject(t, "auth")
@@ -23,6 +28,7 @@ func TestAddTasksMergesCleanlyAfterOwnersEdits(t *testing.T) {
 	g.write("config/development.yaml", g.read("config/development.yaml")+"greeting: hi\n")
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.write("README.md", g.read("README.md")+"\nOwned by the platform team.\n")
+	g.write("internal/app/features.go", string(appendFeature(t, []byte(g.read("internal/app/features.go")), "productsFeature{}")))
 	g.commit("our edits")
 
 	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "1.0", DryRun: true})
@@ -50,10 +56,39 @@ func TestAddTasksMergesCleanlyAfterOwnersEdits(t *testing.T) {
 	for p, want := range map[string]string{
 		"config/development.yaml":  "greeting: hi\n",
 		"README.md":                "Owned by the platform team.",
-		"internal/app/features.go": "tasksFeature{}",
+		"internal/app/features.go": "\t\tauthFeature{},\n\t\ttasksFeature{},\n\t\t// Resources go below this line, one line each.\n\t\tproductsFeature{},\n",
 	} {
 		if !strings.Contains(g.read(p), want) {
 			t.Errorf("%s lacks %q", p, want)
 		}
 	}
+}
+
+// appendFeature adds elem at the end of the list that features() returns,
+// the way a generator registers a resource: the list is found in the syntax
+// tree, the line goes before its closing brace.
+func appendFeature(t *testing.T, src []byte, elem string) []byte {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "features.go", src, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list *ast.CompositeLit
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "features" && len(fn.Body.List) == 1 {
+			if ret, ok := fn.Body.List[0].(*ast.ReturnStmt); ok && len(ret.Results) == 1 {
+				list, _ = ret.Results[0].(*ast.CompositeLit)
+			}
+		}
+	}
+	if list == nil {
+		t.Fatal("features.go has no func features() returning a list")
+	}
+	at := fset.Position(list.Rbrace).Offset
+	out, err := format.Source([]byte(string(src[:at]) + elem + ",\n" + string(src[at:])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
