@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("templates/gomod/%s is not tidy for the current templates: run make pin\n%s", variant, out)
 			}
 			p.check()
+			p.openAPIClientCompiles()
 			// The auth project goes on to its second day (no extra project
 			// generated): its owner edits it, then adds tasks.
 			if variant == "auth" {
@@ -58,6 +60,62 @@ func TestEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The client generator of the end-to-end test, pinned, and the runtime
+// library its code imports. Neither reaches a generated project's go.mod:
+// the client is generated and built in a scratch module beside it.
+const (
+	oapiCodegen = "github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@v2.8.2"
+	oapiRuntime = "github.com/oapi-codegen/runtime v1.9.0"
+)
+
+// openAPIClientCompiles generates a Go client from the project's OpenAPI
+// document with oapi-codegen and builds it: the document is usable by the
+// tools people generate clients with, not only valid.
+func (p project) openAPIClientCompiles() {
+	p.t.Helper()
+	doc := p.stdout("go", "run", "./cmd/demo", "openapi")
+	scratch := project{t: p.t, dir: p.t.TempDir()}
+	goVersion := strings.TrimPrefix(runtime.Version(), "go")
+	scratch.write("go.mod", "module client\n\ngo "+goVersion+"\n\nrequire "+oapiRuntime+"\n")
+	scratch.write("openapi.json", doc)
+	scratch.write("oapi-codegen.yaml", "package: client\ngenerate:\n  models: true\n  client: true\noutput: client.gen.go\n")
+	scratch.mustRunModules("go", "run", oapiCodegen, "-config", "oapi-codegen.yaml", "openapi.json")
+	scratch.mustRunModules("go", "mod", "tidy")
+	scratch.mustRunModules("go", "build", "./...")
+	scratch.mustRunModules("go", "vet", "./...")
+}
+
+// mustRunModules is mustRun where go may fetch modules and write go.mod and
+// go.sum (the scratch module of the client).
+func (p project) mustRunModules(name string, args ...string) {
+	p.t.Helper()
+	out, err := p.command(name, args, "GOFLAGS=-mod=mod").CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(string(out), 150))
+	}
+}
+
+// stdout runs a command in the project and returns what it printed on
+// stdout alone.
+func (p project) stdout(name string, args ...string) string {
+	p.t.Helper()
+	var stderr bytes.Buffer
+	cmd := p.command(name, args, "GOFLAGS=-mod=readonly")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		p.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, tail(stderr.String(), 150))
+	}
+	return string(out)
+}
+
+func (p project) command(name string, args []string, goflags string) *exec.Cmd {
+	cmd := exec.CommandContext(p.t.Context(), name, args...)
+	cmd.Dir = p.dir
+	cmd.Env = append(os.Environ(), goflags, "GOWORK=off")
+	return cmd
 }
 
 // shippedConfigTest is added to each generated project so that its own
@@ -114,10 +172,14 @@ func (p project) addTasksAfterEdits() {
 	g.edit("internal/httpapi/routes.go", "\tapi.HEAD(\"/health/startup\", s.handleStartup)\n",
 		"\tapi.HEAD(\"/health/startup\", s.handleStartup)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
 	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
+	// Every served route is in the OpenAPI document (the project's own tests
+	// say so): the owner describes theirs in a part of their own.
+	g.write("internal/httpapi/openapi/ping.yaml", pingPart)
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
-	g.write("migrations/000003_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
-	g.write("migrations/000003_notes.down.sql", "DROP TABLE notes;\n")
+	// What `migrate create notes` writes after the auth variant's latest, 000004_auth_instances.
+	g.write("migrations/000005_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
+	g.write("migrations/000005_notes.down.sql", "DROP TABLE notes;\n")
 	g.commit("our edits")
 	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "golden"})
 	for _, c := range u.Changes {
@@ -129,14 +191,37 @@ func (p project) addTasksAfterEdits() {
 	if err := u.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(p.dir, "migrations", "000004_tasks.up.sql")); err != nil {
-		t.Errorf("tasks' migration does not follow the owner's: %v", err)
+	// tasks brings two migrations (000003_tasks, 000005_tasks_controls in
+	// the templates): both follow the owner's, in their order.
+	for _, name := range []string{"000006_tasks.up.sql", "000007_tasks_controls.up.sql"} {
+		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
+			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
+		}
 	}
 	if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 		t.Errorf("go.mod is not tidy after add:\n%s", out)
 	}
 	p.check()
 }
+
+// pingPart is the OpenAPI part an owner writes for their own /ping route.
+const pingPart = `tags:
+  - name: ping
+    description: Our load balancer's check.
+paths:
+  /api/v1/ping:
+    get:
+      operationId: ping
+      tags: [ping]
+      summary: Answer pong
+      responses:
+        '200':
+          description: pong
+          content:
+            text/plain:
+              schema: {type: string}
+        '500': {$ref: '#/components/responses/InternalError'}
+`
 
 type project struct {
 	t   *testing.T

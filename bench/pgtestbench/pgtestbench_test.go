@@ -239,6 +239,7 @@ func pgtestdbConfig() pgtestdb.Config {
 		Host:                      "127.0.0.1",
 		Port:                      strconv.Itoa(server.Port),
 		User:                      pgembed.User,
+		Password:                  server.Password(),
 		Database:                  "postgres",
 		Options:                   "sslmode=disable",
 		ForceTerminateConnections: true,

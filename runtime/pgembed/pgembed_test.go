@@ -6,16 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
+	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // start starts a server for one test and stops it in Cleanup. Missing binaries fail the test: a
@@ -26,7 +27,7 @@ func start(t *testing.T, opts Options) *Server {
 	defer cancel()
 	s, err := Start(ctx, opts)
 	if err != nil {
-		t.Fatalf("Start: %v (install the PostgreSQL server: apt-get install postgresql)", err)
+		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := s.Stop(context.Background()); err != nil {
@@ -41,7 +42,7 @@ func queryInt(t *testing.T, dsn, sql string) int {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		t.Fatalf("connect %s: %v", dsn, err)
+		t.Fatalf("connect: %v", err)
 	}
 	defer conn.Close(ctx)
 	var n int
@@ -56,7 +57,7 @@ func exec1(t *testing.T, dsn string, sqls ...string) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		t.Fatalf("connect %s: %v", dsn, err)
+		t.Fatalf("connect: %v", err)
 	}
 	defer conn.Close(ctx)
 	for _, sql := range sqls {
@@ -75,8 +76,8 @@ func TestThrowAwayClusterIsTunedAndLeavesNothing(t *testing.T) {
 	if got := queryInt(t, s.DSN("postgres"), "SELECT count(*) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') AND setting = 'off'"); got != 3 {
 		t.Errorf("%d of fsync, synchronous_commit, full_page_writes are off, want 3", got)
 	}
-	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() && !strings.HasPrefix(s.DataDir, "/dev/shm/") {
-		t.Errorf("DataDir = %s, want it on tmpfs under /dev/shm", s.DataDir)
+	if len(tmpfsDirs()) > 0 && !strings.HasPrefix(s.DataDir, tmpfsDirs()[0]+string(filepath.Separator)) {
+		t.Errorf("DataDir = %s, want it on tmpfs under %s", s.DataDir, tmpfsDirs()[0])
 	}
 	pid, dir, port := s.PID(), filepath.Dir(s.DataDir), s.Port
 	if err := s.Stop(context.Background()); err != nil {
@@ -87,11 +88,11 @@ func TestThrowAwayClusterIsTunedAndLeavesNothing(t *testing.T) {
 
 func assertGone(t *testing.T, pid int, dir string, port int) {
 	t.Helper()
-	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
-		t.Errorf("postmaster %d still exists (kill 0: %v)", pid, err)
+	if processAlive(pid) {
+		t.Errorf("postmaster %d still exists", pid)
 	}
-	if pids := processesIn(filepath.Join(dir, "data")); len(pids) > 0 {
-		t.Errorf("processes %v still run in the data directory", pids)
+	if anyProcessIn(filepath.Join(dir, "data")) {
+		t.Errorf("processes still run in the data directory")
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s still exists (stat: %v)", dir, err)
@@ -114,15 +115,21 @@ func TestCreateDatabaseIsIdempotent(t *testing.T) {
 	exec1(t, s.DSN("My-App"), "CREATE TABLE t (id int)")
 }
 
+// removePersistent drops a persistent cluster at the end of a test, wherever it was relocated.
+func removePersistent(t *testing.T, requested string) {
+	t.Cleanup(func() {
+		if _, err := Remove(requested); err != nil {
+			t.Errorf("Remove: %v", err)
+		}
+	})
+}
+
 func TestPersistentClusterKeepsData(t *testing.T) {
 	t.Parallel()
 	requested := filepath.Join(t.TempDir(), ".data", "postgres")
+	removePersistent(t, requested)
 	ctx := context.Background()
 	s := start(t, Options{DataDir: requested, MaxConnections: 20})
-	t.Cleanup(func() { os.RemoveAll(s.DataDir); os.Remove(s.DataDir + ".origin") })
-	if os.Geteuid() == 0 && !strings.HasPrefix(s.DataDir, "/var/tmp/pgembed-data-") {
-		t.Errorf("as root DataDir = %s, want it under /var/tmp/pgembed-data-", s.DataDir)
-	}
 	if err := s.CreateDatabase(ctx, "app"); err != nil {
 		t.Fatal(err)
 	}
@@ -156,13 +163,84 @@ func TestFixedPort(t *testing.T) {
 	if s.Port != port {
 		t.Errorf("Port = %d, want %d", s.Port, port)
 	}
-	if !strings.Contains(s.DSN("x"), fmt.Sprintf("127.0.0.1:%d/x", port)) {
+	if !strings.Contains(s.DSN("x"), fmt.Sprintf("@127.0.0.1:%d/x", port)) {
 		t.Errorf("DSN = %s", s.DSN("x"))
 	}
 }
 
+// TestOnlyClientsWithThePasswordConnect: any local account can reach 127.0.0.1, so the server
+// must ask every client for the password, which only the DSN carries.
+func TestOnlyClientsWithThePasswordConnect(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{})
+	if got := queryInt(t, s.DSN("postgres"), "SELECT 1"); got != 1 {
+		t.Fatalf("with the DSN: %d", got)
+	}
+	for name, password := range map[string]string{"no password": "", "wrong password": "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			assertRefused(t, withPassword(t, s.DSN("postgres"), password))
+		})
+	}
+}
+
+// withPassword returns dsn with its password replaced (removed when password is "").
+func withPassword(t *testing.T, dsn, password string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(User)
+	if password != "" {
+		u.User = url.UserPassword(User, password)
+	}
+	return u.String()
+}
+
+// assertRefused connects to dsn and wants the server to refuse it for its password (28P01).
+func assertRefused(t *testing.T, dsn string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err == nil {
+		conn.Close(context.Background())
+		t.Fatal("connected without the password")
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "28P01" {
+		t.Fatalf("err = %v, want the server's refusal (SQLSTATE 28P01)", err)
+	}
+}
+
+// TestClusterOfAnOlderVersionGetsAPassword: a persistent cluster made before passwords (trust
+// authentication) gets one at its next start, and keeps its data.
+func TestClusterOfAnOlderVersionGetsAPassword(t *testing.T) {
+	t.Parallel()
+	requested := filepath.Join(t.TempDir(), "old")
+	removePersistent(t, requested)
+	s := start(t, Options{DataDir: requested})
+	exec1(t, s.DSN("postgres"), "CREATE TABLE kept (n int)", "INSERT INTO kept VALUES (7)")
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// What an older version left: trust for every local client, no password file.
+	trust := "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+	if err := os.WriteFile(filepath.Join(s.DataDir, "pg_hba.conf"), []byte(trust), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(s.DataDir, passwordFile)); err != nil {
+		t.Fatal(err)
+	}
+
+	again := start(t, Options{DataDir: requested})
+	assertRefused(t, withPassword(t, again.DSN("postgres"), ""))
+	if got := queryInt(t, again.DSN("postgres"), "SELECT n FROM kept"); got != 7 {
+		t.Errorf("kept row = %d, want 7", got)
+	}
+}
+
 // TestServerDiesWithItsOwner kills a process that started a server and checks that the server
-// goes too and that the next Start removes the directory left behind.
+// goes too (parent-death signal, watchdog or job object) and that the next Start removes the
+// directory left behind.
 func TestServerDiesWithItsOwner(t *testing.T) {
 	t.Parallel()
 	if _, err := findBinDir(""); err != nil {
@@ -185,16 +263,18 @@ func TestServerDiesWithItsOwner(t *testing.T) {
 			break
 		}
 	}
-	if pid == 0 {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("helper did not report its server")
-	}
 	cmd.Process.Kill()
 	cmd.Wait()
+	if pid == 0 {
+		t.Fatal("helper did not report its server")
+	}
 
-	waitUntil(t, func() bool { return !alive(pid) && !anyProcessIn(filepath.Join(dir, "data")) })
-	removeStale(filepath.Dir(dir))
+	waitUntil(t, func() bool { return !processAlive(pid) && !anyProcessIn(filepath.Join(dir, "data")) })
+	acct, err := currentAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeStale(context.Background(), filepath.Dir(dir), acct)
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stale cluster %s not removed (stat: %v)", dir, err)
 	}
@@ -226,24 +306,181 @@ func TestHelperOwner(t *testing.T) {
 	select {}
 }
 
+// TestStaleServerIsStoppedAtNextStart: a server whose owner died without stopping it (a watchdog
+// killed with its owner, a server of an older version) is stopped by the next Start in its
+// directory, and its postmaster.pid removed, instead of blocking the start.
+func TestStaleServerIsStoppedAtNextStart(t *testing.T) {
+	t.Parallel()
+	requested := filepath.Join(t.TempDir(), "data")
+	removePersistent(t, requested)
+	s := start(t, Options{DataDir: requested})
+	if err := s.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	orphan := startOrphan(t, s)
+
+	again := start(t, Options{DataDir: requested})
+	if processAlive(orphan) {
+		t.Errorf("orphaned server %d still runs", orphan)
+	}
+	if got := queryInt(t, again.DSN("postgres"), "SELECT 1"); got != 1 {
+		t.Errorf("SELECT 1 = %d", got)
+	}
+}
+
+// startOrphan starts postgres in the stopped server's directory as nobody's child: its owner
+// file names a process that has exited.
+func startOrphan(t *testing.T, s *Server) int {
+	t.Helper()
+	bin, err := findBinDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := pickPort(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"-D", s.DataDir}, settingArgs(Options{}, false, port)...)
+	proc, err := startChild(filepath.Join(bin, "postgres"+hostLayout().exe), args, s.DataDir, s.acct, stopKill, nil, newTail(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = proc.stop(stopKill) })
+	if err := waitReady(context.Background(), s.DataDir, proc); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePrivateFile(s.ownerPath, []byte(fmt.Sprint(exitedPID(t))), s.acct); err != nil {
+		t.Fatal(err)
+	}
+	return proc.cmd.Process.Pid
+}
+
+// exitedPID returns the pid of a process that has exited.
+func exitedPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+func TestServerInUseIsNotTakenOver(t *testing.T) {
+	t.Parallel()
+	requested := filepath.Join(t.TempDir(), "data")
+	removePersistent(t, requested)
+	s := start(t, Options{DataDir: requested})
+	_, err := Start(context.Background(), Options{DataDir: requested})
+	if err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second Start: %v, want an error saying the directory is in use", err)
+	}
+	if got := queryInt(t, s.DSN("postgres"), "SELECT 1"); got != 1 {
+		t.Errorf("first server: SELECT 1 = %d", got)
+	}
+}
+
+func TestClearStaleRemovesThePidFileOfAnExitedServer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "postmaster.pid")
+	content := fmt.Sprintf("%d\n%s\n%d\n5432\n\n127.0.0.1\n  1  2\nready   \n", exitedPID(t), dir, time.Now().Unix())
+	if err := os.WriteFile(pidFile, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := clearStale(context.Background(), dir, filepath.Join(dir, ownerFile), processAccount()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pidFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("postmaster.pid of an exited server kept (stat: %v)", err)
+	}
+}
+
 func TestMissingBinaries(t *testing.T) {
 	t.Parallel()
 	_, err := Start(context.Background(), Options{BinDir: t.TempDir()})
 	if !errors.Is(err, ErrNoBinaries) {
 		t.Fatalf("err = %v, want ErrNoBinaries", err)
 	}
+	if !strings.Contains(err.Error(), hostLayout().install) {
+		t.Errorf("err = %v, want it to say how to install the server here", err)
+	}
 }
 
-func TestVersionedBinDirsHighestFirst(t *testing.T) {
+// TestFindBinDirInEachPlatformsLayout runs discovery over a fake tree laid out as each platform's
+// installers do: PATH first, then the highest version, skipping directories without the server.
+func TestFindBinDirInEachPlatformsLayout(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	for _, v := range []string{"9.6", "15", "10", "common"} {
-		os.MkdirAll(filepath.Join(root, v, "bin"), 0o755)
+	tests := []struct {
+		name   string
+		lay    layout
+		dirs   []string // created with initdb and postgres inside
+		client []string // created with psql only
+		path   string   // on PATH, "" for none
+		want   string
+	}{
+		{"debian", linuxLayout(), []string{"usr/lib/postgresql/9.6/bin", "usr/lib/postgresql/15/bin", "usr/lib/postgresql/10/bin"}, []string{"usr/lib/postgresql/16/bin"}, "", "usr/lib/postgresql/15/bin"},
+		{"fedora pgdg", linuxLayout(), []string{"usr/pgsql-16/bin", "usr/pgsql-13/bin"}, nil, "", "usr/pgsql-16/bin"},
+		{"path first", linuxLayout(), []string{"usr/lib/postgresql/17/bin", "opt/pg/bin"}, nil, "opt/pg/bin", "opt/pg/bin"},
+		{"client only on path", linuxLayout(), []string{"usr/lib/postgresql/15/bin"}, []string{"usr/bin"}, "usr/bin", "usr/lib/postgresql/15/bin"},
+		{"homebrew apple silicon", darwinLayout(), []string{"opt/homebrew/opt/postgresql@14/bin", "opt/homebrew/opt/postgresql@17/bin"}, nil, "", "opt/homebrew/opt/postgresql@17/bin"},
+		{"homebrew intel", darwinLayout(), []string{"usr/local/opt/postgresql@16/bin"}, nil, "", "usr/local/opt/postgresql@16/bin"},
+		{"postgres.app", darwinLayout(), []string{"Applications/Postgres.app/Contents/Versions/latest/bin", "Applications/Postgres.app/Contents/Versions/16/bin"}, nil, "", "Applications/Postgres.app/Contents/Versions/16/bin"},
+		{"newest across installers", darwinLayout(), []string{"usr/local/opt/postgresql@15/bin", "Applications/Postgres.app/Contents/Versions/17/bin"}, nil, "", "Applications/Postgres.app/Contents/Versions/17/bin"},
+		{"windows installer", windowsLayout(), []string{"Program Files/PostgreSQL/16/bin", "Program Files/PostgreSQL/17/bin"}, []string{"Program Files/PostgreSQL/18/bin"}, "", "Program Files/PostgreSQL/17/bin"},
 	}
-	got := versionedBinDirs(root)
-	want := []string{filepath.Join(root, "15", "bin"), filepath.Join(root, "10", "bin"), filepath.Join(root, "9.6", "bin")}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			for _, d := range tt.dirs {
+				fakeBinaries(t, filepath.Join(root, d), tt.lay.exe, "initdb", "postgres")
+			}
+			for _, d := range tt.client {
+				fakeBinaries(t, filepath.Join(root, d), tt.lay.exe, "psql", "postgres-not")
+			}
+			lookPath := func(name string) (string, error) {
+				p := filepath.Join(root, tt.path, name)
+				if _, err := os.Stat(p); tt.path == "" || err != nil {
+					return "", exec.ErrNotFound
+				}
+				return p, nil
+			}
+			got, err := lookBinDir("", tt.lay, root, lookPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := filepath.Join(root, tt.want); got != want {
+				t.Errorf("got %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestFindBinDirSaysHowToInstall(t *testing.T) {
+	t.Parallel()
+	for name, lay := range map[string]layout{"linux": linuxLayout(), "darwin": darwinLayout(), "windows": windowsLayout()} {
+		_, err := lookBinDir("", lay, t.TempDir(), func(string) (string, error) { return "", exec.ErrNotFound })
+		if !errors.Is(err, ErrNoBinaries) || !strings.Contains(err.Error(), lay.install) {
+			t.Errorf("%s: err = %v, want ErrNoBinaries and %q", name, err, lay.install)
+		}
+	}
+	for name, want := range map[string]string{"linux": "apt-get install postgresql", "darwin": "brew install postgresql", "windows": "winget install PostgreSQL"} {
+		lay := map[string]layout{"linux": linuxLayout(), "darwin": darwinLayout(), "windows": windowsLayout()}[name]
+		if !strings.Contains(lay.install, want) {
+			t.Errorf("%s: install hint %q lacks %q", name, lay.install, want)
+		}
+	}
+}
+
+func fakeBinaries(t *testing.T, dir, exe string, names ...string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n+exe), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -261,29 +498,15 @@ func TestSettingArgs(t *testing.T) {
 	}
 }
 
-func TestCanReach(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	private := filepath.Join(dir, "private")
-	os.Mkdir(private, 0o700)
-	other := account{switchUser: true, uid: 12345, gid: 12345}
-	if other.canReach(filepath.Join(private, "x")) {
-		t.Error("another user reaches a directory inside a 0700 one")
-	}
-	if !other.canReach("/var/tmp") {
-		t.Error("another user cannot reach /var/tmp")
-	}
-	if !(account{}).canReach(private) {
-		t.Error("this process cannot reach its own directory")
-	}
-}
-
 func TestPidFileStatus(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "postmaster.pid"), []byte("1\n/d\n1\n5432\n\n127.0.0.1\n  1  2\nready   \n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "postmaster.pid"), []byte("1\n/d\n1700000000\n5432\n\n127.0.0.1\n  1  2\nready   \n"), 0o600)
 	if got := pidFileStatus(dir); got != "ready" {
 		t.Errorf("status = %q, want ready", got)
+	}
+	if pf, _ := readPidFile(dir); pf.pid != 1 || pf.start != 1700000000 {
+		t.Errorf("pid file = %+v", pf)
 	}
 	if got := pidFileStatus(t.TempDir()); got != "" {
 		t.Errorf("status without file = %q", got)
@@ -293,15 +516,11 @@ func TestPidFileStatus(t *testing.T) {
 func TestThrowAwayClustersCopyTheCachedInitdb(t *testing.T) {
 	t.Parallel()
 	s := start(t, Options{})
-	acct, err := currentAccount()
-	if err != nil {
-		t.Fatal(err)
-	}
 	bin, err := findBinDir("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := filepath.Join(filepath.Dir(filepath.Dir(s.DataDir)), cachePrefix+cacheKey(bin, acct))
+	cache := filepath.Join(filepath.Dir(s.runDir), cachePrefix+cacheKey(bin), "data")
 	if _, err := os.Stat(filepath.Join(cache, "PG_VERSION")); err != nil {
 		t.Errorf("no cached cluster after Start: %v", err)
 	}
@@ -317,16 +536,17 @@ func TestCopyTreeKeepsModes(t *testing.T) {
 	os.WriteFile(filepath.Join(src, "base", "1", "112"), []byte("page"), 0o600)
 	os.WriteFile(filepath.Join(src, "PG_VERSION"), []byte("15\n"), 0o644)
 	dst := filepath.Join(t.TempDir(), "dst")
-	if err := copyTree(src, dst, account{}); err != nil {
+	if err := copyTree(src, dst, processAccount()); err != nil {
 		t.Fatal(err)
 	}
-	for path, want := range map[string]os.FileMode{"": 0o700, "base/1": 0o700, "base/1/112": 0o600, "PG_VERSION": 0o644} {
+	want := map[string]os.FileMode{"": 0o700, "base/1": 0o700, "base/1/112": 0o600, "PG_VERSION": 0o644}
+	for path, mode := range want {
 		fi, err := os.Stat(filepath.Join(dst, path))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fi.Mode().Perm() != want {
-			t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), want)
+		if runtime.GOOS != "windows" && fi.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, want %v", path, fi.Mode().Perm(), mode)
 		}
 	}
 	if b, _ := os.ReadFile(filepath.Join(dst, "base", "1", "112")); string(b) != "page" {
@@ -334,64 +554,79 @@ func TestCopyTreeKeepsModes(t *testing.T) {
 	}
 }
 
-func TestThrowAwayClusterOnDisk(t *testing.T) {
-	t.Parallel()
-	s := start(t, Options{TempDir: "/var/tmp"})
-	if !strings.HasPrefix(s.DataDir, "/var/tmp/"+runDirPrefix) {
-		t.Errorf("DataDir = %s, want under /var/tmp", s.DataDir)
-	}
-	pid, dir, port := s.PID(), filepath.Dir(s.DataDir), s.Port
-	if err := s.Stop(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	assertGone(t, pid, dir, port)
-}
-
-// TestUnreachableTempDirIsExplained: root hands the cluster to another user, who
-// cannot enter a 0700 directory of root's; anyone else runs it as themselves.
-func TestUnreachableTempDirIsExplained(t *testing.T) {
-	t.Parallel()
-	private := t.TempDir() // 0700, owned by the test's user
-	if os.Geteuid() != 0 {
-		s := start(t, Options{TempDir: private})
-		if !strings.HasPrefix(s.DataDir, private) {
-			t.Errorf("DataDir = %s, want it under %s", s.DataDir, private)
-		}
-		return
-	}
-	_, err := Start(context.Background(), Options{TempDir: private})
-	if err == nil || !strings.Contains(err.Error(), "not reachable") {
-		t.Fatalf("err = %v, want it to say the directory is not reachable", err)
-	}
-}
-
-// TestRelocatedClusterGoesWithItsAnchor: only root's clusters are relocated;
-// anyone else's stay where they were asked to be.
-func TestRelocatedClusterGoesWithItsAnchor(t *testing.T) {
+func TestInspectAndRemove(t *testing.T) {
 	t.Parallel()
 	requested := filepath.Join(t.TempDir(), "project", ".data", "postgres")
+	if c, err := Inspect(requested); err != nil || c.Exists {
+		t.Fatalf("before any start: %+v, %v", c, err)
+	}
 	s := start(t, Options{DataDir: requested})
+	c, err := Inspect(requested)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Exists || c.DataDir != s.DataDir || c.Relocated != s.Relocated || c.PID != s.PID() || c.Bytes == 0 {
+		t.Errorf("running: %+v, server in %s pid %d", c, s.DataDir, s.PID())
+	}
+	if _, err := Remove(requested); err == nil {
+		t.Error("Remove took the directory of a running server")
+	}
 	if err := s.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if os.Geteuid() != 0 {
-		if s.DataDir != requested {
-			t.Errorf("DataDir = %s, want %s", s.DataDir, requested)
-		}
-		return
+	if c, err := Inspect(requested); err != nil || c.PID != 0 {
+		t.Errorf("stopped: %+v, %v", c, err)
 	}
-	if b, err := os.ReadFile(filepath.Join(requested, "LOCATION")); err != nil || !strings.Contains(string(b), s.DataDir) {
-		t.Errorf("LOCATION = %q (%v), want it to name %s", b, err, s.DataDir)
+	if _, err := Remove(requested); err != nil {
+		t.Fatal(err)
 	}
-	removeOrphans(relocatedBase)
-	if _, err := os.Stat(s.DataDir); err != nil {
-		t.Fatalf("cluster removed while its anchor exists: %v", err)
-	}
-	os.RemoveAll(filepath.Dir(filepath.Dir(requested)))
-	removeOrphans(relocatedBase)
-	for _, p := range []string{s.DataDir, s.DataDir + ".origin"} {
+	for _, p := range []string{s.DataDir, filepath.Join(requested, locationFile)} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("%s left after its anchor went (stat: %v)", p, err)
+			t.Errorf("%s left after Remove (stat: %v)", p, err)
 		}
+	}
+}
+
+// TestUnusedCachesAreRemoved: a cache no start has copied for a week (made by binaries since
+// upgraded) goes; the one in use stays.
+func TestUnusedCachesAreRemoved(t *testing.T) {
+	t.Parallel()
+	parent := reachableTempDir(t)
+	s := start(t, Options{TempDir: parent})
+	base := filepath.Dir(s.runDir)
+	old := filepath.Join(base, cachePrefix+"0123456789abcdef")
+	mustDo(t, os.Mkdir(old, 0o700), s.acct.own(old))
+	weekAgo := time.Now().Add(-unusedCacheAge - time.Hour)
+	mustDo(t, os.Chtimes(old, weekAgo, weekAgo))
+	bin, err := findBinDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := filepath.Join(base, cachePrefix+cacheKey(bin))
+	almostWeekAgo := time.Now().Add(-unusedCacheAge + time.Hour)
+	mustDo(t, os.Chtimes(current, almostWeekAgo, almostWeekAgo))
+
+	start(t, Options{TempDir: parent})
+	if _, err := os.Lstat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("unused cache %s kept (lstat: %v)", old, err)
+	}
+	if fi, err := os.Lstat(current); err != nil || !fi.ModTime().After(almostWeekAgo) {
+		t.Errorf("the cache in use was not marked as used (lstat: %v)", err)
+	}
+}
+
+// reachableTempDir is a t.TempDir that the account running PostgreSQL (as root, another user) can
+// enter.
+func reachableTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	mustDo(t, os.Chmod(filepath.Dir(dir), 0o755), os.Chmod(dir, 0o755))
+	return dir
+}
+
+func mustDo(t *testing.T, errs ...error) {
+	t.Helper()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -24,7 +24,7 @@ import (
 // middleware on, production settings, its database on an embedded
 // PostgreSQL) and a bare gin.New() handler (./httpload serve), each in its
 // own process, loaded from a third process on loopback: wrk when installed,
-// else ./httpload load. Within a round the three targets run back to back.
+// else ./httpload load. Within a round the four targets run back to back.
 func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 	loader, err := pickLoader(o)
 	if err != nil {
@@ -64,13 +64,14 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 		return nil, err
 	}
 
-	live, me := "/api/v1/health/live", "/api/v1/auth/me"
+	live, me, doc := "/api/v1/health/live", "/api/v1/auth/me", "/api/v1/openapi.json"
 	targets := []struct {
 		name, url, token string
 	}{
 		{"bare", bareURL + live, ""},
 		{"live", oursURL + live, ""},
 		{"me", oursURL + me, token},
+		{"openapi", oursURL + doc, ""},
 	}
 	load := func(url, token string, d time.Duration) (loadResult, error) {
 		return loader(ctx, o, url, token, d)
@@ -109,6 +110,8 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 		mk(fmt.Sprintf("GET %s: p99", live), "live", "ms", p99),
 		mk(fmt.Sprintf("GET %s, authenticated (%s): throughput", me, setting), "me", "req/s", rps),
 		mk(fmt.Sprintf("GET %s: p99", me), "me", "ms", p99),
+		mk(fmt.Sprintf("GET %s, the whole document from memory (%s): throughput", doc, setting), "openapi", "req/s", rps),
+		mk(fmt.Sprintf("GET %s: p99", doc), "openapi", "ms", p99),
 	}, nil
 }
 
@@ -208,10 +211,11 @@ func serviceDatabase(ctx context.Context) (string, func(), error) {
 }
 
 // serviceEnv is production as deployed, migrated at start: no config file,
-// default log level (info, one access log line per request).
+// default log level (info, one access log line per request), and the
+// OpenAPI document published (production's default keeps it off).
 func serviceEnv(dir, dsn string) []string {
-	env := withoutVar(withoutVar(os.Environ(), "DATABASE_URL"), "LOG_LEVEL")
-	return append(env, "APP_ENV=production", "DATABASE_URL="+dsn, "AUTO_MIGRATE=true",
+	env := withoutVar(withoutVar(withoutVar(os.Environ(), "DATABASE_URL"), "LOG_LEVEL"), "DOCS_ENABLED")
+	return append(env, "APP_ENV=production", "DATABASE_URL="+dsn, "AUTO_MIGRATE=true", "DOCS_ENABLED=true",
 		"CONFIG_DIR="+filepath.Join(dir, "no-config"))
 }
 

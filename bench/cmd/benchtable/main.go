@@ -16,7 +16,7 @@
 //  3. the generated full variant's test suite at -parallel 1, 2, 4 under
 //     `NAME test-db run`, binaries built first; the anchor is -parallel 1;
 //  4. queue: our worker vs River, drain and steady insert (./queue);
-//  5. HTTP: /health/live and an authenticated /auth/me of a generated service
+//  5. HTTP: /health/live, an authenticated /auth/me and /openapi.json of a generated service
 //     vs a bare gin handler, loaded by wrk (or ./httpload) from its own process;
 //  6. breaker and retry vs sony/gobreaker v2 and cenkalti/backoff v5
 //     (the ./reliability benchmarks).

@@ -71,13 +71,6 @@ func wantValidation(t *testing.T, r *apptest.Response, field, rule string) {
 	}
 }
 
-func wantStatus(t *testing.T, r *apptest.Response, status int) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status = %d, want %d: %s", r.Status, status, r.Body)
-	}
-}
-
 func TestAuthRegisterSuccess(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
@@ -128,7 +121,7 @@ func TestAuthRegisterUsernameRules(t *testing.T) {
 		{"ctrl\x01", auth.MsgUsernameChars},
 	}
 	for i, tt := range tests {
-		r := register(app, tt.username, fmt.Sprintf("u%d@example.com", i), strongPassword)
+		r := register(app.Invalid(), tt.username, fmt.Sprintf("u%d@example.com", i), strongPassword)
 		wantValidation(t, r, "username", tt.rule)
 	}
 	wantStatus(t, register(app, strings.Repeat("a", 50), "max@example.com", strongPassword), http.StatusCreated)
@@ -144,7 +137,7 @@ func TestAuthRegisterInvalidEmails(t *testing.T) {
 		"a@x-.com", "a@ex_ample.com", "a b@example.com", "ü@example.com", "a@example..com", "a\u200b@example.com",
 		"a@" + strings.Repeat("b", 64) + ".com", strings.Repeat("a", 60) + "@" + strings.Repeat(strings.Repeat("b", 60)+".", 4) + "com",
 	} {
-		wantValidation(t, register(app, fmt.Sprintf("user%d", i), email, strongPassword), "email", auth.MsgEmailFormat)
+		wantValidation(t, register(app.Invalid(), fmt.Sprintf("user%d", i), email, strongPassword), "email", auth.MsgEmailFormat)
 	}
 }
 
@@ -160,7 +153,7 @@ func TestAuthRegisterWeakPasswords(t *testing.T) {
 		{"12345678!!!!", auth.MsgPasswordClasses},
 	}
 	for i, tt := range tests {
-		wantValidation(t, register(app, fmt.Sprintf("weak%d", i), fmt.Sprintf("weak%d@example.com", i), tt.password), "password", tt.rule)
+		wantValidation(t, register(app.Invalid(), fmt.Sprintf("weak%d", i), fmt.Sprintf("weak%d@example.com", i), tt.password), "password", tt.rule)
 	}
 }
 
@@ -198,16 +191,16 @@ func TestAuthRegisterBodyShape(t *testing.T) {
 			body[k] = v
 		}
 		delete(body, field)
-		r := app.PostJSON("/api/v1/auth/register", body)
+		r := app.Invalid().PostJSON("/api/v1/auth/register", body)
 		wantError(t, r, http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 		if r.ErrorField() != field {
 			t.Fatalf("missing %s: field = %q", field, r.ErrorField())
 		}
 		body[field] = nil
-		wantError(t, app.PostJSON("/api/v1/auth/register", body), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+		wantError(t, app.Invalid().PostJSON("/api/v1/auth/register", body), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	}
 	body := map[string]any{"username": 42, "email": "shape@example.com", "password": strongPassword}
-	wantError(t, app.PostJSON("/api/v1/auth/register", body), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+	wantError(t, app.Invalid().PostJSON("/api/v1/auth/register", body), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	wantError(t, app.Raw(http.MethodPost, "/api/v1/auth/register", "application/json", []byte(`{"username":`)),
 		http.StatusBadRequest, "MALFORMED_JSON")
 	wantError(t, app.Raw(http.MethodPost, "/api/v1/auth/register", "text/plain", []byte(`{}`)),
@@ -255,9 +248,9 @@ func TestAuthLoginNeedsExactlyOneIdentifier(t *testing.T) {
 		{"username": "", "email": "", "password": u.Password},
 		{"username": nil, "email": nil, "password": u.Password},
 	} {
-		wantValidation(t, login(app, body), "login", "")
+		wantValidation(t, login(app.Invalid(), body), "login", "")
 	}
-	r := login(app, map[string]any{"username": u.Username})
+	r := login(app.Invalid(), map[string]any{"username": u.Username})
 	wantError(t, r, http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/apperr"
 	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
+	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/httpapi"
 )
 
@@ -21,8 +22,11 @@ func (authFeature) wire(w *wiring) error {
 	}
 	w.deps.Auth = svc
 	w.deps.Routes = append(w.deps.Routes, httpapi.AuthRoutes)
-	w.tables = append(w.tables, "users", "sessions")
-	w.background = append(w.background, func(ctx context.Context) error { svc.RunCleanup(ctx); return nil })
+	w.tables = append(w.tables, "users", "sessions", "rate_limits", "cluster_jobs")
+	w.background = append(w.background,
+		func(ctx context.Context) error { svc.RunCleanup(ctx); return nil },
+		func(ctx context.Context) error { return svc.ListenRevocations(ctx, w.direct) })
+	w.checks.Register("revocations", health.Detailed, svc.CheckRevocations)
 	w.startup = append(w.startup, func(ctx context.Context) error {
 		_, err := svc.EnsureInitialAdmin(ctx, initialAdmin(w.cfg))
 		return err

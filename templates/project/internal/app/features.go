@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -47,6 +48,9 @@ type wiring struct {
 	logger  *slog.Logger
 	pool    *pgxpool.Pool
 	metrics *prometheus.Registry
+	// direct opens a connection of its own, outside the pool, for what
+	// holds its server session (a LISTEN): see directConnector.
+	direct func(ctx context.Context) (*pgx.Conn, error)
 	// checks take the features' health checks.
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.

@@ -16,8 +16,18 @@
 //     Every route by id on one's own account that changes it (status, role,
 //     reset-password, delete) answers 400: the /users/me routes exist.
 //   - Every change of a user invalidates the in-memory token cache for that
-//     user before answering; tokens revoked by another instance stop working
-//     within Settings.CacheTTL.
+//     user before answering; other instances hear of it through a PostgreSQL
+//     notification sent in the change's transaction and drop their entries
+//     within a second (ListenRevocations). An instance whose listener is
+//     down or late reads every token from the database until it is back.
+//   - Rate limits are counted in PostgreSQL (the rate_limits table), so they
+//     hold across every instance sharing the database. Should the database
+//     fail to count, the failed-login limits refuse the login (503) and the
+//     request limit lets the request through.
+//   - The session clean-up runs on one instance per interval (a lease row in
+//     cluster_jobs), the initial admin is created once under a transaction
+//     advisory lock: neither needs a session-level lock, so both work behind
+//     a pooler in transaction mode.
 //   - Wrong current passwords on /users/me routes count against the account
 //     like failed logins.
 //   - argon2id runs through a gate of Settings.HashConcurrency slots, so

@@ -21,14 +21,17 @@ type Settings struct {
 	// one per session per interval. Default 1 minute.
 	ActivityInterval time.Duration
 	// CacheTTL is how long a resolved token is served from memory. Logout and
-	// every user change in this process invalidate the cache at once; other
-	// processes of the service see a revocation after at most CacheTTL.
-	// Default 5 s; negative disables the cache.
+	// every user change in this process invalidate the cache at once, other
+	// instances within a second through the revocation listener, without
+	// which the cache is not used. Default 5 s; negative disables the cache.
 	CacheTTL time.Duration
 	// CleanupInterval is the period of the removal of expired sessions and
-	// stale rate-limit entries. Default 10 minutes.
+	// of the rate-limit counts of closed windows, done by one instance of
+	// those sharing the database. Default 10 minutes.
 	CleanupInterval time.Duration
 
+	// The rate limits below count in the database, across every instance.
+	//
 	// LoginAccountFailures failed logins of one account within
 	// LoginAccountWindow lock that account's logins for the rest of the
 	// window. Defaults 5 and 15 minutes.
@@ -43,11 +46,6 @@ type Settings struct {
 	// within IPRequestWindow are allowed. Defaults 600 and 1 minute.
 	IPRequests      int
 	IPRequestWindow time.Duration
-	// LimiterKeys bounds the keys (addresses, accounts) each rate limiter
-	// remembers, so that a flood of distinct keys cannot grow memory without
-	// bound; a full limiter forgets keys that are not blocked first. Default
-	// 100 000 (a few MiB per limiter).
-	LimiterKeys int
 
 	// Hash holds the argon2id parameters of new password hashes. Default
 	// m=19456 KiB, t=2, p=1 (OWASP's recommendation); hashes already stored
@@ -85,7 +83,6 @@ func (s Settings) withDefaults() Settings {
 	def(&s.LoginIPWindow, 15*time.Minute)
 	defInt(&s.IPRequests, 600)
 	def(&s.IPRequestWindow, time.Minute)
-	defInt(&s.LimiterKeys, 100_000)
 	defInt(&s.HashConcurrency, runtime.GOMAXPROCS(0))
 	s.Hash = s.Hash.withDefaults()
 	if s.Now == nil {

@@ -172,18 +172,18 @@ func (s *Service) checkOwnPassword(ctx context.Context, actor Principal, passwor
 		return User{}, err
 	}
 	key := "user:" + u.ID.String()
-	if err := s.accountFailures.allow(key); err != nil {
+	if err := s.accountFailures.allow(ctx, key); err != nil {
 		return User{}, err
 	}
 	ok, err := s.verify(ctx, password, u.passwordHash)
 	if err != nil {
-		s.accountFailures.undo(key)
+		s.accountFailures.undo(ctx, key)
 		return User{}, err
 	}
 	if !ok {
 		return User{}, errInvalidCredentials
 	}
-	s.accountFailures.undo(key)
+	s.accountFailures.undo(ctx, key)
 	return u, nil
 }
 

@@ -84,7 +84,9 @@ func newRootCmd(e *env) *cobra.Command {
 		newServeCmd(e),
 		newMigrateCmd(e),
 		newTestDBCmd(e),
+		newDevDBCmd(e),
 		newHealthCheckCmd(e),
+		newOpenAPICmd(e),
 		newVersionCmd(e),
 		newDevCmd(e),
 	)

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/starter-go/starter/runtime/pgembed"
+	"github.com/starter-go/starter/templates/project/internal/buildinfo"
 	"github.com/starter-go/starter/templates/project/internal/config"
 )
 
@@ -31,5 +32,11 @@ func DefaultDatabase(ctx context.Context, cfg *config.Config, progress io.Writer
 		return "", nil, errors.Join(err, srv.Stop(context.WithoutCancel(ctx)))
 	}
 	fmt.Fprintf(progress, "local database %s ready on 127.0.0.1:%d (data in %s)\n", cfg.DBName, srv.Port, srv.DataDir)
+	if srv.Relocated {
+		// As root the data cannot stay in the project, where PostgreSQL's user may not reach it:
+		// say where it went and how to remove it, since deleting the project does not (at once).
+		fmt.Fprintf(progress, "PostgreSQL does not run as root, so its data is in %s rather than %s (see LOCATION there); "+
+			"`%s dev-db drop` removes it\n", srv.DataDir, cfg.DataDir, buildinfo.Name)
+	}
 	return srv.DSN(cfg.DBName), srv.Stop, nil
 }

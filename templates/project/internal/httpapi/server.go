@@ -17,6 +17,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
+	"github.com/starter-go/starter/templates/project/internal/httpapi/openapi"
 )
 
 // Deps is what the handlers need, filled in by internal/app.
@@ -50,6 +51,9 @@ type Server struct {
 	metrics *httpMetrics
 	headers fixedHeaders
 	origins map[string]bool
+	// openapiJSON is the OpenAPI document served at /api/v1/openapi.json
+	// (nil when docs are off).
+	openapiJSON []byte
 	// starter:feature auth
 	// forwardWarned is set once a forwarding header from an untrusted peer
 	// has been logged (auth_clientip.go).
@@ -69,6 +73,13 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if d.Config.Docs.Enabled {
+		doc, err := openapi.Load()
+		if err != nil {
+			return nil, err
+		}
+		s.openapiJSON = doc.JSON()
+	}
 	e := s.engine
 	// Trailing slashes are 404, never a redirect; a known path with the wrong method is 405.
 	e.RedirectTrailingSlash = false

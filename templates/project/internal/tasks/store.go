@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/starter-go/starter/runtime/retry"
 	"github.com/starter-go/starter/templates/project/internal/apperr"
 )
 
@@ -37,7 +38,12 @@ func scanTask(row pgx.Row) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &t, nil
+	if len(t.RetryStrategy) == 0 {
+		// NULL means the default (code that enqueues a task may leave the
+		// strategy out): show the strategy that applies, as for any task.
+		t.RetryStrategy, err = retry.DefaultStrategy().MarshalJSON()
+	}
+	return &t, err
 }
 
 func collectTasks(rows pgx.Rows) ([]Task, error) {

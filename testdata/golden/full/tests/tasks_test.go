@@ -123,7 +123,7 @@ func TestCreateTaskRejectsUnregisteredAndInactiveTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []string{"nope", "retired", "bad type!", ""} {
-		r := a.app.PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"task_type": tt}))
+		r := a.app.Invalid().PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"task_type": tt}))
 		wantError(t, r, http.StatusBadRequest, "VALIDATION_FAILED")
 		if r.ErrorField() != "task_type" || !strings.Contains(r.ErrorMessage(), "is not registered") {
 			t.Fatalf("%q: %s", tt, r.Body)
@@ -136,7 +136,7 @@ func TestCreateTaskPriorityIsAnExactLowerCaseEnum(t *testing.T) {
 	a := setupTaskAPI(t)
 	u := a.user(t, "user")
 	for _, p := range []string{"HIGH", "Critical", "urgent", "", " low"} {
-		r := a.app.PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"priority": p}))
+		r := a.app.Invalid().PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"priority": p}))
 		wantError(t, r, http.StatusBadRequest, "VALIDATION_FAILED")
 		if r.ErrorField() != "priority" {
 			t.Fatalf("%q: field %q", p, r.ErrorField())
@@ -148,7 +148,7 @@ func TestCreateTaskPriorityIsAnExactLowerCaseEnum(t *testing.T) {
 			t.Fatalf("priority %q stored as %q", p, task.Priority)
 		}
 	}
-	wantError(t, a.app.PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"priority": 3})),
+	wantError(t, a.app.Invalid().PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"priority": 3})),
 		http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 }
 
@@ -170,7 +170,7 @@ func TestCreateTaskShapeErrorsAre422(t *testing.T) {
 		req := a.app.NewRequest(http.MethodPost, "/api/v1/tasks", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+u.token)
-		r := a.app.Do(req)
+		r := a.app.Invalid().Do(req)
 		if r.Status != http.StatusUnprocessableEntity || r.ErrorCode() != "UNPROCESSABLE_ENTITY" {
 			t.Errorf("%s: want 422, got %d %s", name, r.Status, r.Body)
 		}
@@ -233,7 +233,7 @@ func TestCreateTaskScheduledAtWindow(t *testing.T) {
 	now := time.Now().UTC()
 	for _, at := range []string{now.Add(-2 * time.Hour).Format(time.RFC3339), now.Add(366 * 24 * time.Hour).Format(time.RFC3339),
 		"tomorrow", "2030-01-01", ""} {
-		r := a.app.PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"scheduled_at": at}))
+		r := a.app.Invalid().PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"scheduled_at": at}))
 		if r.Status != http.StatusBadRequest || r.ErrorField() != "scheduled_at" {
 			t.Errorf("%q: want 400 on scheduled_at, got %d %s", at, r.Status, r.Body)
 		}
@@ -251,7 +251,7 @@ func TestCreateTaskMaxAttemptsRange(t *testing.T) {
 	a := setupTaskAPI(t)
 	u := a.user(t, "user")
 	for _, n := range []int{0, -1, 26, 1000} {
-		r := a.app.PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"max_attempts": n}))
+		r := a.app.Invalid().PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"max_attempts": n}))
 		if r.Status != http.StatusBadRequest || r.ErrorField() != "max_attempts" {
 			t.Errorf("%d: want 400 on max_attempts, got %d %s", n, r.Status, r.Body)
 		}
@@ -283,7 +283,7 @@ func TestCreateTaskRetryStrategyValidationNamesTheField(t *testing.T) {
 		{map[string]any{"type": "fixed", "interval_ms": 90000000}, "retry_strategy.interval_ms"},
 	}
 	for _, c := range cases {
-		r := a.app.PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"retry_strategy": c.strategy}))
+		r := a.app.Invalid().PostJSONAuth("/api/v1/tasks", u.token, apptest.TaskBody(map[string]any{"retry_strategy": c.strategy}))
 		if r.Status != http.StatusBadRequest || r.ErrorCode() != "VALIDATION_FAILED" || r.ErrorField() != c.field {
 			t.Errorf("%v: want 400 on %s, got %d %s", c.strategy, c.field, r.Status, r.Body)
 		}
@@ -299,6 +299,21 @@ func TestCreateTaskKeepsTheRetryStrategy(t *testing.T) {
 	assertJSONEqual(t, task.RetryStrategy, json.RawMessage(`{"type":"linear","base_delay_ms":500,"increment_ms":250,"max_delay_ms":5000}`))
 	fixed := a.app.CreateTask(u.token, map[string]any{"retry_strategy": map[string]any{"type": "fixed", "interval_ms": 0}})
 	assertJSONEqual(t, fixed.RetryStrategy, json.RawMessage(`{"type":"fixed","interval_ms":0}`))
+}
+
+// TestTaskWithoutAStoredStrategyShowsTheDefault: a task enqueued by code
+// (tasks.Store.Create) may leave retry_strategy NULL, which means the
+// default; the API shows that default, as it does for every other task,
+// never a null the document does not allow.
+func TestTaskWithoutAStoredStrategyShowsTheDefault(t *testing.T) {
+	t.Parallel()
+	a := setupTaskAPI(t)
+	mod := a.user(t, "moderator")
+	task := a.app.InsertTask(tasks.NewTask{TaskType: tasks.TypeEmail})
+	var got tasks.Task
+	a.app.GetAuth(taskPath(task.ID, ""), mod.token).Data(t, &got)
+	assertJSONEqual(t, got.RetryStrategy,
+		json.RawMessage(`{"type":"exponential","base_delay_ms":1000,"multiplier":2.0,"max_delay_ms":300000,"jitter":0.1}`))
 }
 
 func TestCreateTaskStrategyNoneMeansOneAttempt(t *testing.T) {
@@ -409,10 +424,10 @@ func TestListTasksRejectsBadQueries(t *testing.T) {
 	u := a.user(t, "user")
 	for _, q := range []string{"status=bogus", "status=PENDING", "priority=HIGH", "priority=1", "limit=0", "limit=101",
 		"limit=abc", "offset=-1", "offset=x", "task_type=bad%20type"} {
-		wantError(t, a.app.GetAuth("/api/v1/tasks?"+q, u.token), http.StatusBadRequest, "INVALID_QUERY")
+		wantError(t, a.app.Invalid().GetAuth("/api/v1/tasks?"+q, u.token), http.StatusBadRequest, "INVALID_QUERY")
 	}
 	for _, q := range []string{"limit=0", "limit=101", "limit=abc", "offset=-1"} {
-		wantError(t, a.app.GetAuth("/api/v1/tasks/dead-letter?"+q, u.token), http.StatusBadRequest, "INVALID_QUERY")
+		wantError(t, a.app.Invalid().GetAuth("/api/v1/tasks/dead-letter?"+q, u.token), http.StatusBadRequest, "INVALID_QUERY")
 	}
 }
 
@@ -430,7 +445,7 @@ func TestGetTaskVisibleToOwnerAndModeratorsOnly(t *testing.T) {
 	}
 	wantError(t, a.app.GetAuth(taskPath(task.ID, ""), other.token), http.StatusNotFound, "NOT_FOUND")
 	wantError(t, a.app.GetAuth(taskPath(uuid.New(), ""), owner.token), http.StatusNotFound, "NOT_FOUND")
-	wantError(t, a.app.GetAuth("/api/v1/tasks/not-a-uuid", owner.token), http.StatusBadRequest, "INVALID_QUERY")
+	wantError(t, a.app.Invalid().GetAuth("/api/v1/tasks/not-a-uuid", owner.token), http.StatusBadRequest, "INVALID_QUERY")
 	wantError(t, a.app.GetAuth("/api/v1/tasks/"+task.ID.String()+"/", owner.token), http.StatusNotFound, "NOT_FOUND")
 }
 
@@ -631,14 +646,14 @@ func TestUpsertTaskTypeValidatesTheName(t *testing.T) {
 	a := setupTaskAPI(t)
 	admin := a.user(t, "admin")
 	for _, name := range []string{"", "has space", "dots.not.allowed", strings.Repeat("x", 65), "émoji"} {
-		r := a.app.PostJSONAuth("/api/v1/tasks/types", admin.token, map[string]any{"task_type": name})
+		r := a.app.Invalid().PostJSONAuth("/api/v1/tasks/types", admin.token, map[string]any{"task_type": name})
 		if r.Status != http.StatusBadRequest || r.ErrorField() != "task_type" {
 			t.Errorf("%q: want 400 on task_type, got %d %s", name, r.Status, r.Body)
 		}
 	}
-	wantError(t, a.app.PostJSONAuth("/api/v1/tasks/types", admin.token, map[string]any{"description": "x"}),
+	wantError(t, a.app.Invalid().PostJSONAuth("/api/v1/tasks/types", admin.token, map[string]any{"description": "x"}),
 		http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
-	r := a.app.PostJSONAuth("/api/v1/tasks/types", admin.token, map[string]any{"task_type": "ok", "description": strings.Repeat("d", 1001)})
+	r := a.app.Invalid().PostJSONAuth("/api/v1/tasks/types", admin.token, map[string]any{"task_type": "ok", "description": strings.Repeat("d", 1001)})
 	if r.Status != http.StatusBadRequest || r.ErrorField() != "description" {
 		t.Fatalf("long description: %d %s", r.Status, r.Body)
 	}
@@ -653,9 +668,9 @@ func TestTaskRoutesAnswerJSONErrorsForWrongMethods(t *testing.T) {
 	plain := a.app.NewRequest(http.MethodPost, "/api/v1/tasks", strings.NewReader(`{}`))
 	plain.Header.Set("Content-Type", "text/plain")
 	plain.Header.Set("Authorization", "Bearer "+u.token)
-	wantError(t, a.app.Do(plain), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE")
+	wantError(t, a.app.Invalid().Do(plain), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE")
 	req := a.app.NewRequest(http.MethodPost, "/api/v1/tasks", strings.NewReader(`{"task_type":`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+u.token)
-	wantError(t, a.app.Do(req), http.StatusBadRequest, "MALFORMED_JSON")
+	wantError(t, a.app.Invalid().Do(req), http.StatusBadRequest, "MALFORMED_JSON")
 }

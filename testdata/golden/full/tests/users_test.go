@@ -68,9 +68,9 @@ func TestUsersUpdateOwnProfileRejects(t *testing.T) {
 		http.StatusConflict, "USERNAME_ALREADY_EXISTS")
 	wantError(t, app.PutJSONAuth("/api/v1/users/me/profile", u.Token, map[string]any{"email": other.Email}),
 		http.StatusConflict, "EMAIL_ALREADY_EXISTS")
-	wantValidation(t, app.PutJSONAuth("/api/v1/users/me/profile", u.Token, map[string]any{"username": "x"}), "username", auth.MsgUsernameLength)
+	wantValidation(t, app.Invalid().PutJSONAuth("/api/v1/users/me/profile", u.Token, map[string]any{"username": "x"}), "username", auth.MsgUsernameLength)
 	wantValidation(t, app.PutJSONAuth("/api/v1/users/me/profile", u.Token, map[string]any{"email": "nope"}), "email", auth.MsgEmailFormat)
-	wantError(t, app.PutJSONAuth("/api/v1/users/me/profile", u.Token, map[string]any{"username": 7}),
+	wantError(t, app.Invalid().PutJSONAuth("/api/v1/users/me/profile", u.Token, map[string]any{"username": 7}),
 		http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 }
 
@@ -98,11 +98,11 @@ func TestUsersChangePasswordRejects(t *testing.T) {
 		http.StatusUnauthorized, "INVALID_CREDENTIALS")
 	wantValidation(t, app.PutJSONAuth(path, u.Token, map[string]any{"current_password": u.Password, "new_password": u.Password}),
 		"new_password", "New password must be different from the current password")
-	wantValidation(t, app.PutJSONAuth(path, u.Token, map[string]any{"current_password": u.Password, "new_password": "weak"}),
+	wantValidation(t, app.Invalid().PutJSONAuth(path, u.Token, map[string]any{"current_password": u.Password, "new_password": "weak"}),
 		"new_password", auth.MsgPasswordLength)
 	wantValidation(t, app.PutJSONAuth(path, u.Token, map[string]any{"current_password": u.Password, "new_password": "Password123"}),
 		"new_password", auth.MsgPasswordCommon)
-	wantError(t, app.PutJSONAuth(path, u.Token, map[string]any{"new_password": "Brand-new7horse"}),
+	wantError(t, app.Invalid().PutJSONAuth(path, u.Token, map[string]any{"new_password": "Brand-new7horse"}),
 		http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	// Nothing changed: the old password still logs in.
 	app.Login(u.Username, u.Password)
@@ -138,10 +138,10 @@ func TestUsersDeleteSelfRejects(t *testing.T) {
 	wantError(t, app.DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": "Wrong7horse!", "confirmation": "DELETE"}),
 		http.StatusUnauthorized, "INVALID_CREDENTIALS")
 	for _, c := range []string{"delete", "", "DELETE ", "yes"} {
-		wantValidation(t, app.DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": u.Password, "confirmation": c}),
+		wantValidation(t, app.Invalid().DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": u.Password, "confirmation": c}),
 			"confirmation", "")
 	}
-	wantError(t, app.DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": u.Password}),
+	wantError(t, app.Invalid().DeleteJSONAuth("/api/v1/users/me", u.Token, map[string]any{"password": u.Password}),
 		http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	wantStatus(t, app.GetAuth("/api/v1/auth/me", u.Token), http.StatusOK)
 }
@@ -226,7 +226,7 @@ func TestUsersGetUnknownAndBadID(t *testing.T) {
 	admin := app.CreateAuthUser(auth.RoleAdmin)
 	wantError(t, app.GetAuth(userPath(uuid.New(), ""), admin.Token), http.StatusNotFound, "NOT_FOUND")
 	for _, id := range []string{"abc", "123", "00000000-0000-0000-0000-00000000000g", "{" + admin.ID.String() + "}"} {
-		wantError(t, app.GetAuth("/api/v1/users/"+id, admin.Token), http.StatusBadRequest, "INVALID_QUERY")
+		wantError(t, app.Invalid().GetAuth("/api/v1/users/"+id, admin.Token), http.StatusBadRequest, "INVALID_QUERY")
 	}
 	wantError(t, app.GetAuth(userPath(admin.ID, "")+"/", admin.Token), http.StatusNotFound, "NOT_FOUND")
 }
@@ -308,7 +308,7 @@ func TestUsersListBadQuery(t *testing.T) {
 	app := apptest.New(t)
 	admin := app.CreateAuthUser(auth.RoleAdmin)
 	for _, q := range []string{"limit=abc", "limit=0", "limit=101", "limit=-1", "offset=-1", "offset=x", "include_inactive=maybe", "limit="} {
-		r := app.GetAuth("/api/v1/users?"+q, admin.Token)
+		r := app.Invalid().GetAuth("/api/v1/users?"+q, admin.Token)
 		wantError(t, r, http.StatusBadRequest, "INVALID_QUERY")
 	}
 	for _, q := range []string{"limit=1", "limit=100", "offset=0", "include_inactive=false"} {
@@ -353,10 +353,10 @@ func TestUsersSetStatusRejects(t *testing.T) {
 	wantError(t, w.app.PutJSONAuth(userPath(w.moderator.ID, "/status"), w.moderator.Token, off), http.StatusBadRequest, "VALIDATION_FAILED")
 	wantError(t, w.app.PutJSONAuth(userPath(w.admin.ID, "/status"), w.admin.Token, off), http.StatusBadRequest, "VALIDATION_FAILED")
 	wantError(t, w.app.PutJSONAuth(userPath(uuid.New(), "/status"), w.admin.Token, off), http.StatusNotFound, "NOT_FOUND")
-	wantError(t, w.app.PutJSONAuth(userPath(w.user.ID, "/status"), w.admin.Token, map[string]any{}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
-	wantError(t, w.app.PutJSONAuth(userPath(w.user.ID, "/status"), w.admin.Token, map[string]any{"is_active": "no"}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+	wantError(t, w.app.Invalid().PutJSONAuth(userPath(w.user.ID, "/status"), w.admin.Token, map[string]any{}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+	wantError(t, w.app.Invalid().PutJSONAuth(userPath(w.user.ID, "/status"), w.admin.Token, map[string]any{"is_active": "no"}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	long := map[string]any{"is_active": false, "reason": string(make([]byte, 501))}
-	wantValidation(t, w.app.PutJSONAuth(userPath(w.user.ID, "/status"), w.admin.Token, long), "reason", "")
+	wantValidation(t, w.app.Invalid().PutJSONAuth(userPath(w.user.ID, "/status"), w.admin.Token, long), "reason", "")
 	// An admin may deactivate another admin.
 	wantStatus(t, w.app.PutJSONAuth(userPath(w.admin2.ID, "/status"), w.admin.Token, off), http.StatusOK)
 	wantError(t, w.app.GetAuth("/api/v1/auth/me", w.admin2.Token), http.StatusUnauthorized, "UNAUTHORIZED")
@@ -384,7 +384,7 @@ func TestUsersResetPasswordRejects(t *testing.T) {
 	wantError(t, w.app.PostJSONAuth(userPath(w.admin.ID, "/reset-password"), w.admin.Token, body), http.StatusBadRequest, "VALIDATION_FAILED")
 	wantValidation(t, w.app.PostJSONAuth(userPath(w.user.ID, "/reset-password"), w.moderator.Token, map[string]any{"new_password": "password"}),
 		"new_password", auth.MsgPasswordClasses)
-	wantError(t, w.app.PostJSONAuth(userPath(w.user.ID, "/reset-password"), w.moderator.Token, map[string]any{}),
+	wantError(t, w.app.Invalid().PostJSONAuth(userPath(w.user.ID, "/reset-password"), w.moderator.Token, map[string]any{}),
 		http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	wantStatus(t, w.app.GetAuth("/api/v1/auth/me", w.admin.Token), http.StatusOK)
 	wantStatus(t, w.app.GetAuth("/api/v1/auth/me", w.user.Token), http.StatusOK)
@@ -415,11 +415,11 @@ func TestUsersAdminCreate(t *testing.T) {
 	}
 	app.Login("made_mod", strongPassword)
 	for _, role := range []any{"Admin", "root", "", "USER"} {
-		wantValidation(t, app.PostJSONAuth("/api/v1/users", admin.Token, body("bad_role", role)), "role", "")
+		wantValidation(t, app.Invalid().PostJSONAuth("/api/v1/users", admin.Token, body("bad_role", role)), "role", "")
 	}
 	wantError(t, app.PostJSONAuth("/api/v1/users", admin.Token, body("made_mod", nil)), http.StatusConflict, "USERNAME_ALREADY_EXISTS")
 	wantError(t, app.PostJSONAuth("/api/v1/users", mod.Token, body("by_mod", nil)), http.StatusForbidden, "FORBIDDEN")
-	wantValidation(t, app.PostJSONAuth("/api/v1/users", admin.Token, map[string]any{"username": "weakling", "email": "w@example.com", "password": "weak"}),
+	wantValidation(t, app.Invalid().PostJSONAuth("/api/v1/users", admin.Token, map[string]any{"username": "weakling", "email": "w@example.com", "password": "weak"}),
 		"password", auth.MsgPasswordLength)
 }
 
@@ -466,10 +466,10 @@ func TestUsersSetRole(t *testing.T) {
 		}
 	}
 	for _, role := range []any{"Admin", "ADMIN", "superuser", "", " user"} {
-		wantValidation(t, app.PutJSONAuth(userPath(u.ID, "/role"), admin.Token, map[string]any{"role": role}), "role", "")
+		wantValidation(t, app.Invalid().PutJSONAuth(userPath(u.ID, "/role"), admin.Token, map[string]any{"role": role}), "role", "")
 	}
-	wantError(t, app.PutJSONAuth(userPath(u.ID, "/role"), admin.Token, map[string]any{"role": 1}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
-	wantError(t, app.PutJSONAuth(userPath(u.ID, "/role"), admin.Token, map[string]any{}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+	wantError(t, app.Invalid().PutJSONAuth(userPath(u.ID, "/role"), admin.Token, map[string]any{"role": 1}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+	wantError(t, app.Invalid().PutJSONAuth(userPath(u.ID, "/role"), admin.Token, map[string]any{}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	wantError(t, app.PutJSONAuth(userPath(admin.ID, "/role"), admin.Token, map[string]any{"role": "user"}), http.StatusBadRequest, "VALIDATION_FAILED")
 }
 
@@ -540,7 +540,7 @@ func TestUsersDeleteByAdmin(t *testing.T) {
 	}
 	wantError(t, app.DeleteAuth(userPath(admin.ID, ""), admin.Token), http.StatusBadRequest, "VALIDATION_FAILED")
 	wantError(t, app.DeleteAuth(userPath(uuid.New(), ""), admin.Token), http.StatusNotFound, "NOT_FOUND")
-	wantError(t, app.DeleteJSONAuth(userPath(soft.ID, ""), admin.Token, map[string]any{"hard_delete": "yes"}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+	wantError(t, app.Invalid().DeleteJSONAuth(userPath(soft.ID, ""), admin.Token, map[string]any{"hard_delete": "yes"}), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 }
 
 func TestUsersStats(t *testing.T) {

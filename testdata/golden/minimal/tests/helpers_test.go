@@ -48,6 +48,13 @@ func newApp(t *testing.T, opts ...apptest.Option) *apptest.TestApp {
 	return apptest.New(t, append([]apptest.Option{apptest.WithRoutes(testRoutes)}, opts...)...)
 }
 
+func wantStatus(t *testing.T, r *apptest.Response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d: %s", r.Status, status, r.Body)
+	}
+}
+
 // wantError checks an error answer: status, code and the envelope's shape.
 func wantError(t *testing.T, r *apptest.Response, status int, code string) {
 	t.Helper()

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -12,89 +11,7 @@ import (
 	"time"
 
 	"example.com/demo/internal/apperr"
-	"example.com/demo/internal/platform/fakeclock"
 )
-
-// yieldingClock hands the processor to another goroutine on every reading,
-// which widens any gap between two critical sections to a whole schedule.
-func yieldingClock(c *fakeclock.Clock) func() time.Time {
-	return func() time.Time {
-		runtime.Gosched()
-		return c.Now()
-	}
-}
-
-// Concurrent callers of allow never take more than the limit between them:
-// the check and the count are one critical section.
-func TestWindowCounterAllowIsAtomic(t *testing.T) {
-	t.Parallel()
-	const limit, callers = 3, 32
-	for round := range 50 {
-		w := newWindowCounter(limit, time.Minute, 100, yieldingClock(newFakeClock()))
-		var allowed atomic.Int32
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for range callers {
-			wg.Go(func() {
-				<-start
-				if w.allow("k") == nil {
-					allowed.Add(1)
-				}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if n := allowed.Load(); n != limit {
-			t.Fatalf("round %d: %d of %d concurrent events allowed, limit %d", round, n, callers, limit)
-		}
-	}
-}
-
-// A flood of distinct keys keeps the map within its bound, and a key that is
-// blocked stays blocked through the flood.
-func TestWindowCounterBoundedKeys(t *testing.T) {
-	t.Parallel()
-	clock := newFakeClock()
-	const maxKeys = 64
-	w := newWindowCounter(2, time.Minute, maxKeys, clock.Now)
-	for range 2 {
-		_ = w.allow("victim")
-	}
-	for i := range 10_000 {
-		_ = w.allow(fmt.Sprintf("flood-%d", i))
-		if len(w.windows) > maxKeys+1 {
-			t.Fatalf("after %d distinct keys the map holds %d, bound %d (+1 shared overflow window)", i+1, len(w.windows), maxKeys)
-		}
-	}
-	if w.blocked("victim") == nil {
-		t.Fatal("the flood lifted the lock of a blocked key")
-	}
-	// Once the windows close, new keys get windows of their own again.
-	clock.Advance(time.Minute)
-	if err := w.allow("newcomer"); err != nil {
-		t.Fatalf("a new key after the flood: %v", err)
-	}
-	if w.windows["newcomer"] == nil {
-		t.Fatal("a new key after the flood went to the shared window")
-	}
-}
-
-// While the map is full of blocked keys, new keys share one window: they are
-// limited together rather than not at all.
-func TestWindowCounterOverflowIsLimited(t *testing.T) {
-	t.Parallel()
-	clock := newFakeClock()
-	w := newWindowCounter(1, time.Minute, 8, clock.Now)
-	for i := range 8 {
-		_ = w.allow(fmt.Sprintf("blocked-%d", i))
-	}
-	if err := w.allow("first-new"); err != nil {
-		t.Fatalf("first new key refused: %v", err)
-	}
-	if err := w.allow("second-new"); !apperr.Is(err, apperr.CodeRateLimited) {
-		t.Fatalf("second new key in a saturated limiter: %v, want RATE_LIMITED", err)
-	}
-}
 
 func TestIPKey(t *testing.T) {
 	t.Parallel()

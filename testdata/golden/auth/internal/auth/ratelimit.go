@@ -1,150 +1,130 @@
 package auth
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
 	"net/netip"
-	"sync"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"example.com/demo/internal/apperr"
 )
 
-// overflowKey is the window shared by new keys while a counter is full of
-// keys that are blocked (see makeRoom).
-const overflowKey = "\x00overflow"
-
-// windowCounter counts events per key in fixed windows that open at a key's
-// first event. Once a key reaches the limit it stays blocked until its window
+// limiter counts events per key in fixed windows that open at a key's first
+// event. Once a key reaches the limit it stays blocked until its window
 // closes, which is the "locked for the rest of the window" rule of the API.
 //
-// Keys come from clients (addresses, login names), so the map is bounded by
-// maxKeys: a flood of distinct keys costs at most maxKeys windows of memory.
-type windowCounter struct {
-	limit   int
-	window  time.Duration
-	now     func() time.Time
-	maxKeys int
-
-	mu      sync.Mutex
-	windows map[string]*window
-	// fullUntil is when makeRoom may scan again after a scan that freed too
-	// little; until then new keys share the overflow window.
-	fullUntil time.Time
+// The counts live in the rate_limits table, so every instance of the service
+// counts against the same windows: five failed logins spread over three
+// instances lock an account as five on one would. Each check is one
+// statement, atomic on its own; the process keeps nothing per key, and the
+// session clean-up deletes the rows of closed windows.
+type limiter struct {
+	db     querier
+	name   string
+	limit  int
+	window time.Duration
+	now    func() time.Time
+	logger *slog.Logger
+	// failOpen says what a check does when the database cannot answer it:
+	// let the event through (true) or refuse it with 503 (false).
+	failOpen bool
 }
 
-type window struct {
-	start time.Time
-	count int
-}
-
-func newWindowCounter(limit int, every time.Duration, maxKeys int, now func() time.Time) *windowCounter {
-	return &windowCounter{limit: limit, window: every, now: now, maxKeys: maxKeys, windows: map[string]*window{}}
-}
-
-// current returns key's open window, dropping a closed one.
-func (w *windowCounter) current(key string, now time.Time) *window {
-	win := w.windows[key]
-	if win != nil && !now.Before(win.start.Add(w.window)) {
-		delete(w.windows, key)
-		win = nil
-	}
-	return win
-}
-
-// blocked returns a RATE_LIMITED error when key has reached the limit.
-func (w *windowCounter) blocked(key string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	now := w.now()
-	if win := w.current(key, now); win != nil && win.count >= w.limit {
-		return w.limited(win, now)
-	}
-	return nil
-}
+// allowSQL counts one event and returns the key's count and window end. The
+// count stops at limit+1: hits above limit means the event was refused, and
+// no refusal moves it further (so it cannot overflow). A closed window is
+// replaced by a new one that starts with this event.
+const allowSQL = `
+	INSERT INTO rate_limits AS r (key, window_end, hits) VALUES ($1, $3, 1)
+	ON CONFLICT (key) DO UPDATE SET
+		window_end = CASE WHEN r.window_end <= $2 THEN excluded.window_end ELSE r.window_end END,
+		hits = CASE WHEN r.window_end <= $2 THEN 1 ELSE least(r.hits + 1, $4 + 1) END
+	RETURNING hits, window_end`
 
 // allow counts one event for key, or refuses it when key has reached the
-// limit. The check and the count are one critical section, so concurrent
-// callers can never take more than the limit between them.
-func (w *windowCounter) allow(key string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	now := w.now()
-	win := w.current(key, now)
-	if win == nil {
-		key = w.makeRoom(key, now)
-		if win = w.current(key, now); win == nil {
-			win = &window{start: now}
-			w.windows[key] = win
-		}
+// limit. The check and the count are one statement on one row, so concurrent
+// callers on any number of instances never take more than the limit.
+func (l *limiter) allow(ctx context.Context, key string) error {
+	now := l.now()
+	var hits int
+	var end time.Time
+	err := l.db.QueryRow(ctx, allowSQL, l.key(key), now, now.Add(l.window), l.limit).Scan(&hits, &end)
+	if err != nil {
+		return l.unavailable(ctx, err)
 	}
-	if win.count >= w.limit {
-		return w.limited(win, now)
+	if hits > l.limit {
+		return limited(end.Sub(now))
 	}
-	win.count++
 	return nil
 }
 
-// makeRoom returns the key under which a new key's window is kept: the key
-// itself while the map has room. When the map is full it first drops closed
-// windows and those that block nothing yet (forgetting a partial count only
-// gives that key back a few attempts); blocked keys are kept, so a flood of
-// new keys cannot lift a lock. When that frees less than an eighth of the
-// map, new keys share one overflow window until the earliest remaining
-// window closes, so a saturated map is scanned once per window, not per key.
-func (w *windowCounter) makeRoom(key string, now time.Time) string {
-	if len(w.windows) < w.maxKeys {
-		return key
-	}
-	if now.Before(w.fullUntil) {
-		return overflowKey
-	}
-	earliest := now.Add(w.window)
-	for k, win := range w.windows {
-		end := win.start.Add(w.window)
-		switch {
-		case !now.Before(end) || win.count < w.limit:
-			delete(w.windows, k)
-		case end.Before(earliest):
-			earliest = end
+// undo takes back one event of key's open window. A count above the limit
+// holds refusals, not events: it is brought back to the limit first.
+func (l *limiter) undo(ctx context.Context, key string) {
+	_, err := l.db.Exec(ctx, `UPDATE rate_limits SET hits = least(hits, $3) - 1
+		WHERE key = $1 AND window_end > $2 AND hits > 0`, l.key(key), l.now(), l.limit)
+	l.logFailure(ctx, "undo", err)
+}
+
+// reset forgets key's window.
+func (l *limiter) reset(ctx context.Context, key string) {
+	_, err := l.db.Exec(ctx, `DELETE FROM rate_limits WHERE key = $1`, l.key(key))
+	l.logFailure(ctx, "reset", err)
+}
+
+// unavailable is the answer of a check the database could not make. A
+// request that ended meanwhile (its client left) is not worth a log line.
+func (l *limiter) unavailable(ctx context.Context, err error) error {
+	gone := ctx.Err() != nil
+	if l.failOpen {
+		if !gone {
+			l.logger.WarnContext(ctx, "rate limit not checked: letting the request through", "limit", l.name, "error", err)
 		}
+		return nil
 	}
-	if len(w.windows) > w.maxKeys-w.maxKeys/8 {
-		w.fullUntil = earliest
+	if !gone {
+		l.logger.ErrorContext(ctx, "rate limit not checked: refusing the request", "limit", l.name, "error", err)
 	}
-	if len(w.windows) >= w.maxKeys {
-		return overflowKey
-	}
-	return key
+	e := apperr.New(apperr.CodeServiceUnavailable, "Service temporarily unavailable, try again later")
+	e.RetryAfter = time.Second
+	return e
 }
 
-// undo takes back one event of key's open window.
-func (w *windowCounter) undo(key string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if win := w.current(key, w.now()); win != nil && win.count > 0 {
-		win.count--
+// logFailure logs an undo or reset that did not happen. Either only leaves
+// a key a few attempts fewer until its window closes: not worth failing a
+// login that succeeded.
+func (l *limiter) logFailure(ctx context.Context, op string, err error) {
+	if err != nil {
+		l.logger.WarnContext(ctx, "rate limit "+op+" failed", "limit", l.name, "error", err)
 	}
 }
 
-func (w *windowCounter) reset(key string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	delete(w.windows, key)
+// maxKeyBytes bounds a stored key; longer keys (login names are the
+// client's to choose) are stored as their SHA-256.
+const maxKeyBytes = 128
+
+// key is the row key of key under this limiter: its name, a colon and key,
+// or the key's hash when key is long or not text PostgreSQL can store.
+func (l *limiter) key(key string) string {
+	if len(key) > maxKeyBytes || !utf8.ValidString(key) || strings.ContainsRune(key, 0) {
+		sum := sha256.Sum256([]byte(key))
+		key = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return l.name + ":" + key
 }
 
-// sweep drops closed windows so that the map does not keep keys that no
-// longer limit anything.
-func (w *windowCounter) sweep() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	now := w.now()
-	for key := range w.windows {
-		w.current(key, now)
-	}
+// sweepRateLimits deletes the rows of closed windows.
+func sweepRateLimits(ctx context.Context, q querier, now time.Time) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM rate_limits WHERE window_end <= $1`, now)
+	return tag.RowsAffected(), err
 }
 
 // limited reports the seconds left in the window, rounded up, at least one.
-func (w *windowCounter) limited(win *window, now time.Time) error {
-	left := win.start.Add(w.window).Sub(now)
+func limited(left time.Duration) error {
 	secs := (left + time.Second - 1) / time.Second
 	if secs < 1 {
 		secs = 1

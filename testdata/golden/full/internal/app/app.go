@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,12 +46,20 @@ type App struct {
 type Option func(*options)
 
 type options struct {
-	routes func(*gin.RouterGroup)
+	routes    func(*gin.RouterGroup)
+	directURL string
 }
 
 // WithRoutes adds routes under /api/v1 besides those of routes.go (for tests).
 func WithRoutes(fn func(api *gin.RouterGroup)) Option {
 	return func(o *options) { o.routes = fn }
+}
+
+// WithDirectURL takes the connections that cannot come from the pool (see
+// directConnector) from url instead of the configured database URL (tests
+// put a proxy there to cut them alone).
+func WithDirectURL(url string) Option {
+	return func(o *options) { o.directURL = url }
 }
 
 // New builds the service on cfg.DatabaseURL: the core (pool, metrics, health
@@ -117,6 +126,7 @@ func (a *App) core(migrator *database.Migrator, o options) *wiring {
 	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
 	return &wiring{
 		cfg: a.cfg, logger: a.logger, pool: a.pool, metrics: metrics, checks: checks,
+		direct: directConnector(cmp.Or(o.directURL, a.cfg.DatabaseURL)),
 		deps: &httpapi.Deps{
 			Config:      a.cfg,
 			Logger:      a.logger,

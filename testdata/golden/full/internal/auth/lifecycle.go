@@ -94,38 +94,59 @@ func (in InitialAdmin) withDefaults() InitialAdmin {
 	return in
 }
 
-// CleanupSessions removes expired and idle sessions and forgets closed
-// rate-limit windows and stale cache entries. It returns the sessions removed.
-func (s *Service) CleanupSessions(ctx context.Context) (int64, error) {
+// CleanupSessions removes expired and idle sessions and the rate-limit
+// counts of closed windows, unless another instance sharing the database did
+// so less than a clean-up interval ago (ran is false then). It also drops
+// this process's stale cache entries, which every instance does for itself.
+// removed counts the sessions removed.
+func (s *Service) CleanupSessions(ctx context.Context) (removed int64, ran bool, err error) {
 	now := s.now()
-	tag, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_activity_at < $2`,
-		now, now.Add(-s.settings.SessionIdleTimeout))
-	if err != nil {
-		return 0, fmt.Errorf("clean up sessions: %w", err)
-	}
-	s.accountFailures.sweep()
-	s.ipFailures.sweep()
-	s.ipRequests.sweep()
 	s.cache.sweep(now)
-	return tag.RowsAffected(), nil
+	ran, err = runClusterJob(ctx, s.db, "auth.session_cleanup", s.settings.CleanupInterval, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_activity_at < $2`,
+			now, now.Add(-s.settings.SessionIdleTimeout))
+		if err != nil {
+			return fmt.Errorf("clean up sessions: %w", err)
+		}
+		removed = tag.RowsAffected()
+		// Outside the claim's transaction: its row locks would hold up the
+		// logins that reopen a closed window until the clean-up commits.
+		if _, err := sweepRateLimits(ctx, s.db, now); err != nil {
+			return fmt.Errorf("clean up rate limits: %w", err)
+		}
+		return nil
+	})
+	return removed, ran, err
 }
 
-// RunCleanup calls CleanupSessions every CleanupInterval until ctx ends.
+// RunCleanup calls CleanupSessions at once and then every CleanupInterval
+// until ctx ends; with several instances, one of them does the work each
+// interval.
 func (s *Service) RunCleanup(ctx context.Context) {
 	ticker := time.NewTicker(s.settings.CleanupInterval)
 	defer ticker.Stop()
 	for {
+		s.cleanup(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
-			n, err := s.CleanupSessions(ctx)
-			switch {
-			case err != nil && !errors.Is(err, context.Canceled):
-				s.logger.Error("session clean-up failed", "error", err)
-			case n > 0:
-				s.logger.Info("expired sessions removed", "count", n)
-			}
+		}
+	}
+}
+
+func (s *Service) cleanup(ctx context.Context) {
+	n, ran, err := s.CleanupSessions(ctx)
+	switch {
+	case err != nil && !errors.Is(err, context.Canceled):
+		s.logger.Error("session clean-up failed", "error", err)
+	case err != nil:
+	case !ran:
+		s.logger.Debug("session clean-up skipped: another instance ran it within the interval")
+	default:
+		s.logger.Debug("session clean-up ran", "removed", n)
+		if n > 0 {
+			s.logger.Info("expired sessions removed", "count", n)
 		}
 	}
 }

@@ -26,11 +26,12 @@ type Service struct {
 	// user and a wrong password take the same time.
 	dummyHash string
 	cache     *principalCache
+	listener  listenerState
 	gate      hashGate
 
-	accountFailures *windowCounter
-	ipFailures      *windowCounter
-	ipRequests      *windowCounter
+	accountFailures *limiter
+	ipFailures      *limiter
+	ipRequests      *limiter
 }
 
 // NewService returns the auth service. It hashes one random password with
@@ -51,17 +52,25 @@ func NewService(db *pgxpool.Pool, settings Settings, logger *slog.Logger) (*Serv
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
+	limit := func(name string, n int, window time.Duration, failOpen bool) *limiter {
+		return &limiter{db: db, name: name, limit: n, window: window, now: s.Now, logger: logger, failOpen: failOpen}
+	}
 	return &Service{
-		db:              db,
-		settings:        s,
-		logger:          logger,
-		common:          loadCommonPasswords(),
-		dummyHash:       dummy,
-		cache:           newPrincipalCache(s.CacheTTL),
-		gate:            newHashGate(s.HashConcurrency),
-		accountFailures: newWindowCounter(s.LoginAccountFailures, s.LoginAccountWindow, s.LimiterKeys, s.Now),
-		ipFailures:      newWindowCounter(s.LoginIPFailures, s.LoginIPWindow, s.LimiterKeys, s.Now),
-		ipRequests:      newWindowCounter(s.IPRequests, s.IPRequestWindow, s.LimiterKeys, s.Now),
+		db:        db,
+		settings:  s,
+		logger:    logger,
+		common:    loadCommonPasswords(),
+		dummyHash: dummy,
+		cache:     newPrincipalCache(s.CacheTTL),
+		gate:      newHashGate(s.HashConcurrency),
+		// When the database cannot count, the failure limits refuse (503):
+		// they stand between an attacker and a password, and a login needs
+		// the database anyway. The request limit lets requests through: it
+		// guards capacity, not secrets, and refusing would turn a counting
+		// hiccup into an outage of registration and refresh.
+		accountFailures: limit("login_account", s.LoginAccountFailures, s.LoginAccountWindow, false),
+		ipFailures:      limit("login_ip", s.LoginIPFailures, s.LoginIPWindow, false),
+		ipRequests:      limit("requests", s.IPRequests, s.IPRequestWindow, true),
 	}, nil
 }
 
@@ -92,7 +101,7 @@ type RegisterInput struct {
 
 // Register creates an account of role user.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (User, error) {
-	if err := s.ipRequests.allow(ipKey(in.ClientIP)); err != nil {
+	if err := s.ipRequests.allow(ctx, ipKey(in.ClientIP)); err != nil {
 		return User{}, err
 	}
 	n, err := s.newAccount(ctx, in.Username, in.Email, in.Password, RoleUser)
@@ -142,33 +151,33 @@ var errInvalidCredentials = apperr.New(apperr.CodeInvalidCredentials, "Invalid c
 // their argon2id checks run.
 func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	ip := ipKey(in.ClientIP)
-	if err := s.ipRequests.allow(ip); err != nil {
+	if err := s.ipRequests.allow(ctx, ip); err != nil {
 		return LoginResult{}, err
 	}
 	if (in.Username == "") == (in.Email == "") {
 		return LoginResult{}, apperr.Validation("login", "Provide exactly one of username or email")
 	}
-	if err := s.ipFailures.allow(ip); err != nil {
+	if err := s.ipFailures.allow(ctx, ip); err != nil {
 		return LoginResult{}, err
 	}
 	user, account, err := s.lockAccountSlot(ctx, in)
 	if err != nil {
-		s.ipFailures.undo(ip)
+		s.ipFailures.undo(ctx, ip)
 		return LoginResult{}, err
 	}
 	ok, err := s.checkPassword(ctx, in.Password, user, account.found)
 	if err != nil {
 		// The check never ran (the request ended while it waited for the
 		// hash gate): not a failed attempt.
-		s.ipFailures.undo(ip)
-		s.accountFailures.undo(account.key)
+		s.ipFailures.undo(ctx, ip)
+		s.accountFailures.undo(ctx, account.key)
 		return LoginResult{}, err
 	}
 	if !ok {
 		return LoginResult{}, errInvalidCredentials
 	}
-	s.ipFailures.undo(ip)
-	s.accountFailures.reset(account.key)
+	s.ipFailures.undo(ctx, ip)
+	s.accountFailures.reset(ctx, account.key)
 	return s.openSession(ctx, user, in)
 }
 
@@ -188,7 +197,7 @@ func (s *Service) lockAccountSlot(ctx context.Context, in LoginInput) (User, log
 	if found {
 		account.key = "user:" + user.ID.String()
 	}
-	return user, account, s.accountFailures.allow(account.key)
+	return user, account, s.accountFailures.allow(ctx, account.key)
 }
 
 // checkPassword always runs one argon2id verification, against the dummy
@@ -309,7 +318,7 @@ func (s *Service) LogoutAll(ctx context.Context, p Principal) (int64, error) {
 // Refresh extends the caller's session by SessionLifetime, at most once per
 // RefreshInterval.
 func (s *Service) Refresh(ctx context.Context, p Principal, clientIP string) (RefreshResult, error) {
-	if err := s.ipRequests.allow(ipKey(clientIP)); err != nil {
+	if err := s.ipRequests.allow(ctx, ipKey(clientIP)); err != nil {
 		return RefreshResult{}, err
 	}
 	now := s.now()

@@ -14,10 +14,11 @@ type Auth struct {
 	// ActivityInterval throttles writes of a session's last activity (default 1m).
 	ActivityInterval time.Duration `mapstructure:"activity_interval"`
 	// CacheTTL is how long a resolved token is served from memory; revocations in
-	// this process apply at once, other instances see them within the TTL
-	// (default 5s; 0 disables the cache).
+	// this process apply at once, on other instances within a second through
+	// PostgreSQL notifications (default 5s; 0 disables the cache).
 	CacheTTL time.Duration `mapstructure:"cache_ttl"`
-	// CleanupInterval is the period of the removal of expired sessions (default 10m).
+	// CleanupInterval is the period of the removal of expired sessions, done by one
+	// instance of those sharing the database (default 10m).
 	CleanupInterval time.Duration `mapstructure:"cleanup_interval"`
 	// LoginAccountFailures failed logins of one account within LoginAccountWindow
 	// lock its logins for the rest of the window (defaults 5 and 15m).

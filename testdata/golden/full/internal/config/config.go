@@ -60,9 +60,22 @@ type Config struct {
 	// AutoMigrate applies pending migrations at start-up (default true in
 	// development and test, false in production: run `migrate up` as a release step).
 	AutoMigrate bool `mapstructure:"auto_migrate"`
+	// Docs configures the API's description: the OpenAPI document and the
+	// page that renders it.
+	Docs Docs `mapstructure:"docs"`
 	// Features holds the sections of the optional features (features.go):
 	// cfg.Tasks, keys tasks.*.
 	Features `mapstructure:",squash"`
+}
+
+// Docs configures GET /api/v1/openapi.json and the page GET /api/v1/docs.
+// The environment variable is DOCS_ENABLED.
+type Docs struct {
+	// Enabled serves both routes (default true; false in production, where the
+	// page's looser Content-Security-Policy and the map of every route, admin
+	// ones included, are better opted into; the openapi command prints the document
+	// without a running service).
+	Enabled bool `mapstructure:"enabled"`
 }
 
 // Defaults returns the settings of env before any file, variable or flag.
@@ -81,12 +94,14 @@ func Defaults(env string) Config {
 		HealthCheckTimeout: 2 * time.Second,
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
+		Docs:               Docs{Enabled: true},
 		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
 		c.Host = ""
 		c.CORSOrigins = []string{}
 		c.AutoMigrate = false
+		c.Docs.Enabled = false
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"example.com/demo/internal/apperr"
+	"example.com/demo/internal/platform/retry"
 )
 
 // Store reads and writes tasks and task types. Owner arguments restrict an
@@ -37,7 +38,12 @@ func scanTask(row pgx.Row) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &t, nil
+	if len(t.RetryStrategy) == 0 {
+		// NULL means the default (code that enqueues a task may leave the
+		// strategy out): show the strategy that applies, as for any task.
+		t.RetryStrategy, err = retry.DefaultStrategy().MarshalJSON()
+	}
+	return &t, err
 }
 
 func collectTasks(rows pgx.Rows) ([]Task, error) {

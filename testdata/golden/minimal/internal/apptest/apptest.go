@@ -6,6 +6,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -33,10 +34,15 @@ type TestApp struct {
 	DSN string
 	// Proxy sits between the service and its database when WithDBProxy was given.
 	Proxy *DBProxy
+	// ListenerProxy sits between the service's dedicated connections (the
+	// revocation listener) and the database when WithListenerProxy was given.
+	ListenerProxy *DBProxy
 
 	t      testing.TB
 	client *http.Client
 	logs   *syncBuffer
+	// invalid: the requests break the document on purpose (Invalid).
+	invalid bool
 }
 
 // Option adjusts New.
@@ -48,6 +54,9 @@ type settings struct {
 	proxy     bool
 	// downAtStart cuts the proxy before the service starts.
 	downAtStart bool
+	// listenerProxy and emptyDatabase: see cluster.go.
+	listenerProxy bool
+	emptyDatabase bool
 }
 
 // WithConfig changes the configuration before the service starts.
@@ -55,7 +64,9 @@ func WithConfig(fn func(*config.Config)) Option {
 	return func(s *settings) { s.configure = append(s.configure, fn) }
 }
 
-// WithRoutes adds test-only routes under /api/v1.
+// WithRoutes adds test-only routes under /api/v1. Mount them under
+// TestRoutesPrefix (/api/v1/_test/): the client does not hold requests there
+// to the API's document, since they are not the API's.
 func WithRoutes(fn func(api *gin.RouterGroup)) Option {
 	return func(s *settings) { s.routes = fn }
 }
@@ -76,15 +87,44 @@ func WithDatabaseDownAtStart() Option {
 // first, then the pool, then (registered first, so run last) the database.
 func New(t testing.TB, opts ...Option) *TestApp {
 	t.Helper()
+	s := collect(opts)
+	ta, err := launch(t, newDatabase(t, s), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ta
+}
+
+func collect(opts []Option) settings {
 	var s settings
 	for _, opt := range opts {
 		opt(&s)
+	}
+	return s
+}
+
+// newDatabase returns the DSN of a fresh database for t: migrated, or
+// empty with WithEmptyDatabase.
+func newDatabase(t testing.TB, s settings) string {
+	t.Helper()
+	if s.emptyDatabase {
+		return pgtest.NewDatabase(t, emptySchema{})
 	}
 	m, err := database.NewMigrator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ta := &TestApp{t: t, DSN: pgtest.NewDatabase(t, m)}
+	return pgtest.NewDatabase(t, m)
+}
+
+// launch starts one instance of the service on the database at dsn.
+func launch(t testing.TB, dsn string, s settings) (*TestApp, error) {
+	ta := &TestApp{t: t, DSN: dsn}
+	var direct []app.Option
+	if s.listenerProxy {
+		ta.ListenerProxy = newDBProxy(t, dsn)
+		direct = append(direct, app.WithDirectURL(ta.ListenerProxy.DSN()))
+	}
 	if s.proxy {
 		ta.Proxy = newDBProxy(t, ta.DSN)
 		ta.DSN = ta.Proxy.DSN()
@@ -97,11 +137,10 @@ func New(t testing.TB, opts ...Option) *TestApp {
 		fn(&cfg)
 	}
 	if err := app.CheckConfig(&cfg); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ta.Config = &cfg
-	ta.start(s)
-	return ta
+	return ta, ta.start(s, direct...)
 }
 
 // testConfig is the test environment's defaults on dsn, already migrated by pgtest.
@@ -114,20 +153,20 @@ func testConfig(dsn string) config.Config {
 	return cfg
 }
 
-func (ta *TestApp) start(s settings) {
+func (ta *TestApp) start(s settings, opts ...app.Option) error {
 	t := ta.t
 	logs := &syncBuffer{}
 	ta.logs = logs
 	logger := app.NewLogger(logs, ta.Config.LogLevel)
 	ctx := context.Background()
-	a, err := app.New(ctx, ta.Config, logger, app.WithRoutes(s.routes))
+	a, err := app.New(ctx, ta.Config, logger, append(opts, app.WithRoutes(s.routes))...)
 	if err != nil {
-		t.Fatalf("apptest: start: %v", err)
+		return fmt.Errorf("apptest: start: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		a.Close()
-		t.Fatalf("apptest: listen: %v", err)
+		return fmt.Errorf("apptest: listen: %w", err)
 	}
 	serveCtx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
@@ -150,11 +189,15 @@ func (ta *TestApp) start(s settings) {
 		if ta.Proxy != nil {
 			ta.Proxy.Close()
 		}
+		if ta.ListenerProxy != nil {
+			ta.ListenerProxy.Close()
+		}
 		a.Close()
 		if t.Failed() {
 			t.Logf("service log:\n%s", logs.String())
 		}
 	})
+	return nil
 }
 
 // Logs returns what the service logged so far (JSON lines). They are also

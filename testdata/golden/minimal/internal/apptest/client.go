@@ -79,47 +79,66 @@ func (r *Response) ErrorMessage() string {
 
 // Get sends GET path (relative to URL).
 func (ta *TestApp) Get(path string) *Response {
+	ta.t.Helper()
 	return ta.send(http.MethodGet, path, "", nil)
 }
 
 // GetAuth sends GET path with a bearer token.
 func (ta *TestApp) GetAuth(path, token string) *Response {
+	ta.t.Helper()
 	return ta.send(http.MethodGet, path, token, nil)
 }
 
 // PostJSON sends body as JSON.
 func (ta *TestApp) PostJSON(path string, body any) *Response {
+	ta.t.Helper()
 	return ta.send(http.MethodPost, path, "", body)
 }
 
 // PostJSONAuth sends body as JSON with a bearer token.
 func (ta *TestApp) PostJSONAuth(path, token string, body any) *Response {
+	ta.t.Helper()
 	return ta.send(http.MethodPost, path, token, body)
 }
 
 // PutJSONAuth sends body as JSON with PUT and a bearer token.
 func (ta *TestApp) PutJSONAuth(path, token string, body any) *Response {
+	ta.t.Helper()
 	return ta.send(http.MethodPut, path, token, body)
 }
 
 // DeleteAuth sends DELETE with a bearer token and no body.
 func (ta *TestApp) DeleteAuth(path, token string) *Response {
+	ta.t.Helper()
 	return ta.send(http.MethodDelete, path, token, nil)
 }
 
 // DeleteJSONAuth sends DELETE with a JSON body and a bearer token.
 func (ta *TestApp) DeleteJSONAuth(path, token string, body any) *Response {
+	ta.t.Helper()
 	return ta.send(http.MethodDelete, path, token, body)
 }
 
 // Raw sends body exactly as given, with the given Content-Type ("" sends
-// none): for malformed, oversized or mistyped bodies.
+// none): for malformed, oversized or mistyped bodies. Like Invalid, it does
+// not hold the request to the document; the answer still is.
 func (ta *TestApp) Raw(method, path, contentType string, body []byte) *Response {
+	ta.t.Helper()
 	req := ta.NewRequest(method, path, bytes.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	return ta.Do(req)
+	return ta.Invalid().Do(req)
+}
+
+// Invalid returns a client for requests that break the API's document on
+// purpose (a missing field, a wrong type, a value out of range, a bad id or
+// query), to see the service refuse them. Their answers are still checked
+// against the document; only the request is not.
+func (ta *TestApp) Invalid() *TestApp {
+	c := *ta
+	c.invalid = true
+	return &c
 }
 
 // NewRequest builds a request to path, failing the test on a bad path.
@@ -132,9 +151,21 @@ func (ta *TestApp) NewRequest(method, path string, body io.Reader) *http.Request
 	return req
 }
 
-// Do sends req and reads the whole answer, failing the test on a transport error.
+// Do sends req and reads the whole answer, failing the test on a transport
+// error. The request and the answer are checked against the API's OpenAPI
+// document (see Contract); a mismatch fails the test, naming the operation.
 func (ta *TestApp) Do(req *http.Request) *Response {
 	ta.t.Helper()
+	x := Exchange{Request: req, SkipRequest: ta.invalid}
+	if req.GetBody != nil {
+		// A copy of the body for the check: req.Body itself goes out as the
+		// test made it (streamed, with its length or without).
+		if b, err := req.GetBody(); err == nil {
+			x.RequestBody, _ = io.ReadAll(b)
+		}
+	} else if req.Body != nil && req.Body != http.NoBody {
+		x.SkipRequest = true // a stream the check cannot read twice
+	}
 	resp, err := ta.client.Do(req)
 	if err != nil {
 		ta.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
@@ -144,7 +175,21 @@ func (ta *TestApp) Do(req *http.Request) *Response {
 	if err != nil {
 		ta.t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	x.Response = &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	ta.checkContract(x)
+	return x.Response
+}
+
+// checkContract fails the test (without stopping it) when x breaks the document.
+func (ta *TestApp) checkContract(x Exchange) {
+	ta.t.Helper()
+	c, err := LoadContract()
+	if err != nil {
+		ta.t.Fatalf("apptest: %v", err)
+	}
+	if err := c.Check(x); err != nil {
+		ta.t.Errorf("OpenAPI contract: %v", err)
+	}
 }
 
 func (ta *TestApp) send(method, path, token string, body any) *Response {

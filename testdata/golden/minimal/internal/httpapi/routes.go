@@ -24,6 +24,11 @@ func (s *Server) routes() {
 	api.HEAD("/health/ready", s.handleReady)
 	api.GET("/health/startup", s.handleStartup)
 	api.HEAD("/health/startup", s.handleStartup)
+	if s.Config.Docs.Enabled {
+		api.GET("/openapi.json", s.handleOpenAPI)
+		api.GET("/docs", s.handleDocsPage)
+		api.GET("/docs/:asset", Handle(s.handleDocsAsset))
+	}
 
 	for _, add := range s.Routes {
 		add(s, api)

@@ -15,6 +15,7 @@ import (
 
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/health"
+	"example.com/demo/internal/httpapi/openapi"
 )
 
 // Deps is what the handlers need, filled in by internal/app.
@@ -44,6 +45,9 @@ type Server struct {
 	metrics *httpMetrics
 	headers fixedHeaders
 	origins map[string]bool
+	// openapiJSON is the OpenAPI document served at /api/v1/openapi.json
+	// (nil when docs are off).
+	openapiJSON []byte
 }
 
 // New builds the engine with its middleware and routes.
@@ -58,6 +62,13 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if d.Config.Docs.Enabled {
+		doc, err := openapi.Load()
+		if err != nil {
+			return nil, err
+		}
+		s.openapiJSON = doc.JSON()
+	}
 	e := s.engine
 	// Trailing slashes are 404, never a redirect; a known path with the wrong method is 405.
 	e.RedirectTrailingSlash = false

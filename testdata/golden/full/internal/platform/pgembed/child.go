@@ -4,13 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
+)
+
+// stopMode is how postgres is asked to stop.
+type stopMode int
+
+const (
+	// stopFast disconnects clients and writes a checkpoint: a clean shutdown (SIGINT).
+	stopFast stopMode = iota
+	// stopImmediate exits at once; the next start recovers (SIGQUIT).
+	stopImmediate
+	// stopKill ends the process without asking (SIGKILL, TerminateProcess).
+	stopKill
 )
 
 // child is a process started by startChild; done is closed once it has exited and been reaped.
@@ -18,58 +30,56 @@ type child struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	waitErr error
+	// release undoes what binds the child to this process once it has exited (a watchdog, a job
+	// object); nil when nothing does.
+	release     func()
+	releaseOnce sync.Once
 }
 
-// startChild starts path with a parent-death signal. Linux sends that signal when the thread that
-// forked the child exits, not the process, so the fork happens on a goroutine locked to its thread
-// that stays alive (waiting for the child) for as long as the child runs.
-func startChild(path string, args []string, dir string, acct account, deathSig syscall.Signal, out *tail) (*child, error) {
+// startChild starts path so that it cannot outlive this process: when this process dies, even
+// by kill -9, the child gets onDeath (each platform's start says how). It runs as acct.
+func startChild(path string, args []string, dir string, acct account, onDeath stopMode, stdin io.Reader, out *tail) (*child, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Dir = dir
 	cmd.Env = childEnv(path)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: deathSig, Credential: acct.credential()}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, out, out
 	c := &child{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		c.waitErr = cmd.Wait()
-		close(c.done)
-	}()
-	if err := <-started; err != nil {
+	if err := c.start(acct, onDeath); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// childEnv is a small, predictable environment: no PG* variables of the caller leak in.
-func childEnv(path string) []string {
-	env := []string{"PATH=" + filepath.Dir(path) + ":/usr/bin:/bin", "LC_ALL=C", "LANG=C"}
-	if tz, ok := os.LookupEnv("TZ"); ok {
-		env = append(env, "TZ="+tz)
-	}
-	return env
+// reap waits for the child and then releases what bound it to this process.
+func (c *child) reap() {
+	c.waitErr = c.cmd.Wait()
+	c.releaseNow()
+	close(c.done)
 }
 
-func (c *child) signal(sig syscall.Signal) error {
+func (c *child) releaseNow() {
+	if c.release != nil {
+		c.releaseOnce.Do(c.release)
+	}
+}
+
+// stop asks the child to stop; os.ErrProcessDone when it has already exited.
+func (c *child) stop(mode stopMode) error {
 	select {
 	case <-c.done:
 		return os.ErrProcessDone
 	default:
-		return c.cmd.Process.Signal(sig)
 	}
+	if mode == stopKill {
+		return c.cmd.Process.Kill()
+	}
+	return c.signal(mode)
 }
 
 // quit asks postgres for an immediate shutdown, which still removes its shared memory, and kills
 // it if it has not exited within 5 seconds.
 func (c *child) quit() {
-	_ = c.signal(syscall.SIGQUIT)
+	_ = c.stop(stopImmediate)
 	select {
 	case <-c.done:
 	case <-time.After(5 * time.Second):
@@ -79,7 +89,7 @@ func (c *child) quit() {
 
 // kill ends the process at once and waits until it is reaped.
 func (c *child) kill() {
-	_ = c.signal(syscall.SIGKILL)
+	_ = c.stop(stopKill)
 	<-c.done
 }
 
@@ -94,14 +104,12 @@ func (c *child) wait(ctx context.Context) error {
 	}
 }
 
-// initdb creates a cluster in dataDir: superuser "postgres", trust authentication (the server
-// listens on loopback only), UTF8 with the C locale so sorting does not depend on the machine.
-func initdb(ctx context.Context, bin, dataDir string, throwAway bool, acct account, out *tail) error {
-	args := []string{"-D", dataDir, "--auth=trust", "-U", User, "--encoding=UTF8", "--locale=C"}
-	if throwAway {
-		args = append(args, "--no-sync")
-	}
-	c, err := startChild(filepath.Join(bin, "initdb"), args, filepath.Dir(dataDir), acct, syscall.SIGKILL, out)
+// initdb creates a cluster in dataDir: superuser "postgres" with the password in pwFile and
+// scram-sha-256 authentication for every connection, UTF8 with the C locale so sorting does not
+// depend on the machine.
+func initdb(ctx context.Context, bin, dataDir, pwFile string, throwAway bool, acct account, out *tail) error {
+	args := append([]string{"-D", dataDir, "--pwfile=" + pwFile}, initdbOptions(throwAway)...)
+	c, err := startChild(filepath.Join(bin, "initdb"+hostLayout().exe), args, filepath.Dir(dataDir), acct, stopKill, nil, out)
 	if err == nil {
 		err = c.wait(ctx)
 	}
@@ -109,6 +117,16 @@ func initdb(ctx context.Context, bin, dataDir string, throwAway bool, acct accou
 		return fmt.Errorf("pgembed: initdb %s: %w\n%s", dataDir, err, out.String())
 	}
 	return nil
+}
+
+// initdbOptions are initdb's options but the directory and the password file; the cache key
+// includes them, so a cluster cached with other options is not reused.
+func initdbOptions(throwAway bool) []string {
+	opts := []string{"--auth=scram-sha-256", "-U", User, "--encoding=UTF8", "--locale=C"}
+	if throwAway {
+		opts = append(opts, "--no-sync")
+	}
+	return opts
 }
 
 var errPortTaken = errors.New("port taken")
@@ -129,44 +147,6 @@ func waitReady(ctx context.Context, dataDir string, c *child) error {
 		case <-tick.C:
 		}
 	}
-}
-
-// pidFileStatus returns line 8 of postmaster.pid, the postmaster's state ("starting", "ready"…).
-func pidFileStatus(dataDir string) string {
-	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(string(b), "\n")
-	if len(lines) < 8 {
-		return ""
-	}
-	return strings.TrimSpace(lines[7])
-}
-
-// anyProcessIn reports whether a process has dir as its working directory: every PostgreSQL process
-// works in its data directory, so this finds backends that outlive a killed postmaster.
-func anyProcessIn(dir string) bool {
-	return len(processesIn(dir)) > 0
-}
-
-// processesIn lists the pids of processes whose working directory is dir.
-func processesIn(dir string) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var pids []int
-	for _, e := range entries {
-		var pid int
-		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
-			continue
-		}
-		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dir {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func containsAny(s string, subs ...string) bool {

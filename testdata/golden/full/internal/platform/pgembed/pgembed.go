@@ -1,33 +1,52 @@
 // Package pgembed starts a PostgreSQL server from the binaries installed on the machine, so a
-// service and its tests need no database set up by hand.
+// service and its tests need no database set up by hand. It runs on Linux, macOS and Windows.
+//
+// Finding the binaries: Options.BinDir, else the directory of postgres on PATH, else where each
+// platform's installers put them (Debian and Ubuntu /usr/lib/postgresql/*/bin, Fedora and RHEL
+// /usr/pgsql-*/bin, Homebrew /opt/homebrew/opt/postgresql@*/bin and /usr/local/opt/postgresql@*/bin,
+// Postgres.app, C:\Program Files\PostgreSQL\*\bin), the highest version first. [ErrNoBinaries]
+// says how to install them on the platform at hand.
 //
 // Two kinds of cluster:
 //
-//   - Throw-away (Options.DataDir empty): made by initdb in a fresh directory under Options.TempDir
-//     (/dev/shm when present, because cloning a database on tmpfs takes a few milliseconds where a disk
-//     takes tens to hundreds), tuned for tests (fsync, synchronous_commit and full_page_writes off,
-//     autovacuum off, many connections) and removed by Stop. A directory left behind by a process that
-//     was killed is removed by the next Start. initdb takes about two seconds, so its output is
-//     cached next to the clusters (pgembed.cache-<hash of the binaries and user>) and copied, in tens
-//     of milliseconds, by later starts.
+//   - Throw-away (Options.DataDir empty): made in a fresh directory under Options.TempDir (on Linux
+//     /dev/shm when it has room, because cloning a database on tmpfs takes a few milliseconds where
+//     a disk takes tens to hundreds; else the temporary directory), tuned for tests (fsync,
+//     synchronous_commit and full_page_writes off, autovacuum off, many connections) and removed by
+//     Stop. A directory left behind by a process that was killed is removed by the next Start.
+//     initdb takes about two seconds, so its output is cached and copied, in tens of milliseconds,
+//     by later starts.
 //   - Persistent (Options.DataDir set): initdb on first use, kept across runs, default durability.
-//     Meant for a service's `serve` in development.
+//     Meant for a service's `serve` in development. [Inspect] and [Remove] find and delete it.
 //
-// The server listens on 127.0.0.1 only (no Unix socket), on Options.Port or a free port, with trust
-// authentication for the superuser role "postgres" ([User]). Use [Server.DSN] to connect.
+// Who may connect: the server listens on 127.0.0.1 only (no Unix socket), on Options.Port or a
+// free port, and requires the password of the superuser role "postgres" ([User]) with
+// scram-sha-256 from every client. The password is random and kept, mode 0600, in the data
+// directory (pgembed.password); [Server.DSN] carries it.
 //
-// The postmaster is a direct child of this process and receives a signal when this process dies
-// (Linux parent-death signal), so no server outlives its owner, even after kill -9.
+// Whose directories: throw-away clusters and the cache live in a directory of the account's own,
+// pgembed-<uid> (the SID on Windows) in the temporary directory, created private (0700; a DACL of
+// the user alone on Windows) and checked before every use with Lstat: a directory that is a link,
+// belongs to someone else or others can open is refused with an error saying what to remove, and
+// only directories and regular files of the account are copied from the cache, never through a
+// link. Another user cannot plant a cluster or a cache this package would start or copy.
 //
-// Running as root: PostgreSQL refuses to run as root, so initdb and postgres run as the user
-// "postgres" (else "nobody"). That user must reach the data directory, which a directory under
-// /root or inside a private temporary directory is not. So, as root, a persistent cluster does not
-// live in Options.DataDir itself but in /var/tmp/pgembed-data-<12 hex digits of SHA-256 of the absolute
-// DataDir>, owned by that user; the same project therefore finds the same data on every run, and
-// [Server.DataDir] reports the directory actually used. Options.DataDir is still created, with a
-// LOCATION file naming the real directory; when it disappears (the project or a test's temporary
-// directory deleted), the next persistent Start as root removes the cluster. Throw-away clusters
-// live in a directory owned by that user under TempDir.
+// No server outlives its owner, the process that called Start, even after kill -9: on Linux the
+// postmaster gets a parent-death signal; on macOS a watchdog process stops it when the owner is
+// gone; on Windows it runs in a job object that kills it when the owner's handle closes. Should one
+// survive anyway, the next Start in its directory stops it (a server whose owner is alive is in
+// use: an error) and removes a stale postmaster.pid.
+//
+// Running as root (Unix): PostgreSQL refuses to run as root, so initdb and postgres run as the user
+// "postgres" (else "nobody"), whose directory pgembed-<uid> is used. That user must reach the data
+// directory, which a directory under /root or inside a private temporary directory is not. So, as
+// root, a persistent cluster does not live in Options.DataDir itself but in
+// /var/tmp/pgembed-<uid>/data-<12 hex digits of SHA-256 of the absolute DataDir>; the same project
+// therefore finds the same data on every run, and [Server.DataDir] reports the directory actually
+// used. Options.DataDir is still created, with a LOCATION file naming the real directory; when it
+// disappears (the project or a test's temporary directory deleted), the next persistent Start as
+// root removes the cluster. On Windows, PostgreSQL refuses an elevated process ("Run as
+// administrator"), and so does Start.
 package pgembed
 
 import (
@@ -40,7 +59,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -49,8 +67,9 @@ import (
 // User is the superuser role of every cluster this package creates.
 const User = "postgres"
 
-// ErrNoBinaries is returned by Start when initdb and postgres cannot be found.
-var ErrNoBinaries = errors.New("pgembed: PostgreSQL server binaries (initdb, postgres) not found on PATH or under /usr/lib/postgresql/*/bin")
+// ErrNoBinaries is returned by Start when initdb and postgres cannot be found; the error wrapping
+// it names where Start looked and how to install them.
+var ErrNoBinaries = errors.New("pgembed: PostgreSQL server binaries (initdb, postgres) not found")
 
 // Options configure Start. The zero value starts a throw-away test cluster on a free port.
 type Options struct {
@@ -59,8 +78,8 @@ type Options struct {
 	// As root the cluster lives elsewhere (see the package documentation).
 	DataDir string
 
-	// TempDir is where throw-away clusters are created. Default: /dev/shm when it is a writable
-	// directory with 1 GiB free, else os.TempDir(); as root, /var/tmp if os.TempDir() is not
+	// TempDir is where the account's directory for throw-away clusters is made. Default: on Linux
+	// /dev/shm when it has 1 GiB free, else os.TempDir(); as root, /var/tmp if os.TempDir() is not
 	// reachable by the unprivileged user.
 	TempDir string
 
@@ -69,7 +88,7 @@ type Options struct {
 	Port int
 
 	// BinDir is the directory holding initdb and postgres. Default: the directory of postgres found
-	// on PATH, else the highest-numbered /usr/lib/postgresql/*/bin.
+	// on PATH, else the platform's usual install directories, highest version first.
 	BinDir string
 
 	// MaxConnections is max_connections. Default: 300 for a throw-away cluster (parallel tests each
@@ -89,11 +108,16 @@ type Options struct {
 type Server struct {
 	// DataDir is the data directory actually used.
 	DataDir string
+	// Relocated is true when DataDir is not Options.DataDir (a persistent cluster started as root).
+	Relocated bool
 	// Port is the TCP port on 127.0.0.1.
 	Port int
 
 	throwAway bool
+	acct      account
+	password  string
 	runDir    string // removed by Stop for a throw-away cluster
+	ownerPath string // the file naming this process as the server's owner
 	proc      *child
 	log       *tail
 
@@ -112,10 +136,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{throwAway: opts.DataDir == "", log: newTail(opts.Log)}
-	err = s.prepare(ctx, opts, bin, acct)
+	s := &Server{throwAway: opts.DataDir == "", acct: acct, log: newTail(opts.Log)}
+	err = s.prepare(ctx, opts, bin)
 	if err == nil {
-		err = s.launch(ctx, opts, bin, acct)
+		err = s.launch(ctx, opts, bin)
 	}
 	if err != nil {
 		return nil, errors.Join(err, s.removeRunDir())
@@ -123,44 +147,67 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// prepare picks the data directory and runs initdb when it holds no cluster.
-func (s *Server) prepare(ctx context.Context, opts Options, bin string, acct account) error {
-	var err error
+// prepare makes the data directory hold a cluster with a password and no server left running.
+func (s *Server) prepare(ctx context.Context, opts Options, bin string) error {
 	if s.throwAway {
-		s.runDir, s.DataDir, err = makeRunDir(opts.TempDir, acct)
-	} else {
-		s.DataDir, err = persistentDir(opts.DataDir, acct)
+		return s.prepareThrowAway(ctx, opts, bin)
 	}
+	return s.preparePersistent(ctx, opts, bin)
+}
+
+func (s *Server) prepareThrowAway(ctx context.Context, opts Options, bin string) error {
+	var err error
+	s.runDir, s.DataDir, err = makeRunDir(ctx, opts.TempDir, s.acct)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(s.DataDir + "/PG_VERSION"); err == nil {
-		return nil
+	s.ownerPath = filepath.Join(s.runDir, ownerFile)
+	if err := copyFromCache(ctx, bin, filepath.Dir(s.runDir), s.DataDir, s.acct, s.log); err != nil {
+		return err
 	}
-	if s.throwAway {
-		return copyFromCache(ctx, bin, filepath.Dir(s.runDir), s.DataDir, acct, s.log)
+	s.password, err = readPassword(s.DataDir, s.acct)
+	return err
+}
+
+func (s *Server) preparePersistent(ctx context.Context, opts Options, bin string) error {
+	var err error
+	s.DataDir, s.Relocated, err = persistentDir(ctx, opts.DataDir, s.acct)
+	if err != nil {
+		return err
 	}
-	return initdb(ctx, bin, s.DataDir, false, acct, s.log)
+	s.ownerPath = filepath.Join(s.DataDir, ownerFile)
+	if err := clearStale(ctx, s.DataDir, s.ownerPath, s.acct); err != nil {
+		return err
+	}
+	if _, err := os.Lstat(filepath.Join(s.DataDir, "PG_VERSION")); err != nil {
+		if err := initCluster(ctx, bin, s.DataDir, false, s.acct, s.log); err != nil {
+			return err
+		}
+	}
+	if s.password, err = clusterPassword(ctx, bin, s.DataDir, s.acct, s.log); err != nil {
+		return err
+	}
+	return writeOwner(s.ownerPath, s.acct)
 }
 
 // launch starts postgres, retrying on another free port when the chosen one was taken meanwhile.
-func (s *Server) launch(ctx context.Context, opts Options, bin string, acct account) error {
+func (s *Server) launch(ctx context.Context, opts Options, bin string) error {
 	for attempt := 0; ; attempt++ {
 		port, err := pickPort(opts.Port)
 		if err != nil {
 			return err
 		}
-		err = s.startOnce(ctx, opts, bin, acct, port)
+		err = s.startOnce(ctx, opts, bin, port)
 		if err == nil || opts.Port != 0 || attempt == 4 || !errors.Is(err, errPortTaken) {
 			return err
 		}
 	}
 }
 
-func (s *Server) startOnce(ctx context.Context, opts Options, bin string, acct account, port int) error {
+func (s *Server) startOnce(ctx context.Context, opts Options, bin string, port int) error {
 	args := append([]string{"-D", s.DataDir}, settingArgs(opts, s.throwAway, port)...)
 	s.log.reset()
-	proc, err := startChild(bin+"/postgres", args, s.DataDir, acct, s.deathSignal(), s.log)
+	proc, err := startChild(filepath.Join(bin, "postgres"+hostLayout().exe), args, s.DataDir, s.acct, s.shutdownMode(), nil, s.log)
 	if err != nil {
 		return fmt.Errorf("pgembed: start postgres: %w", err)
 	}
@@ -174,24 +221,36 @@ func (s *Server) startOnce(ctx context.Context, opts Options, bin string, acct a
 
 func (s *Server) startError(err error) error {
 	logText := s.log.String()
-	if containsAny(logText, "could not bind", "Address already in use") {
+	if containsAny(logText, "could not bind", "Address already in use", "could not create any TCP/IP sockets") {
 		err = fmt.Errorf("%w: %w", errPortTaken, err)
 	}
 	return fmt.Errorf("pgembed: start postgres: %w\n%s", err, logText)
 }
 
-// deathSignal is what the postmaster gets when this process dies: an immediate shutdown for a
-// throw-away cluster, a fast (clean) one for a persistent cluster.
-func (s *Server) deathSignal() syscall.Signal {
+// shutdownMode is how the server stops, by Stop or when this process dies: at once for a
+// throw-away cluster, cleanly (fast) for a persistent one.
+func (s *Server) shutdownMode() stopMode {
 	if s.throwAway {
-		return syscall.SIGQUIT
+		return stopImmediate
 	}
-	return syscall.SIGINT
+	return stopFast
 }
 
-// DSN returns a connection URL for database dbname as the superuser.
+// DSN returns a connection URL for database dbname as the superuser, password included.
 func (s *Server) DSN(dbname string) string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", User, s.Port, url.PathEscape(dbname))
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(User, s.password),
+		Host:     "127.0.0.1:" + strconv.Itoa(s.Port),
+		Path:     "/" + dbname,
+		RawQuery: "sslmode=disable",
+	}
+	return u.String()
+}
+
+// Password is the superuser's password, for clients configured field by field rather than by DSN.
+func (s *Server) Password() string {
+	return s.password
 }
 
 // PID is the process id of the postmaster.
@@ -226,7 +285,7 @@ func (s *Server) Stop(ctx context.Context) error {
 }
 
 func (s *Server) stop(ctx context.Context) error {
-	if err := s.proc.signal(s.deathSignal()); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := s.proc.stop(s.shutdownMode()); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("pgembed: stop: %w", err)
 	}
 	select {
@@ -244,7 +303,7 @@ func (s *Server) removeRunDir() error {
 		return nil
 	}
 	waitBackendsGone(s.DataDir)
-	if err := os.RemoveAll(s.runDir); err != nil {
+	if err := removeAll(s.runDir); err != nil {
 		return fmt.Errorf("pgembed: remove %s: %w", s.runDir, err)
 	}
 	return nil
@@ -305,7 +364,7 @@ func maxConnections(opts Options, throwAway bool) int {
 // returns at once after a clean shutdown, which removes postmaster.pid.
 func waitBackendsGone(dataDir string) {
 	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(dataDir + "/postmaster.pid"); err != nil {
+		if _, err := os.Stat(filepath.Join(dataDir, "postmaster.pid")); err != nil {
 			return
 		}
 		if !anyProcessIn(dataDir) {

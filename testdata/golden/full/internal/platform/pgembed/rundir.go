@@ -1,99 +1,102 @@
 package pgembed
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
-// runDirPrefix names the directories of throw-away clusters, so stale ones can be found.
-const runDirPrefix = "pgembed-"
-
-// ownerFile, in a throw-away cluster's directory, holds the pid of the process that owns it.
-const ownerFile = "owner.pid"
+// Each account has one directory of its own in a shared temporary directory, pgembed-<id>
+// (created private and checked before every use, see private.go). Inside it:
+const (
+	userDirPrefix = "pgembed-"
+	runPrefix     = "run-"   // a throw-away cluster: run-XXXX/data and run-XXXX/pgembed.owner
+	cachePrefix   = "cache-" // cached initdb output: cache-<key>/data
+	buildPrefix   = "build-" // a cache being built, renamed to cache-<key> when done
+	dataPrefix    = "data-"  // a persistent cluster relocated as root, with data-<hash>.origin
+)
 
 // makeRunDir creates the directory of a throw-away cluster, owned by acct, and returns it with the
 // data directory inside it. Clusters left by processes that died are removed first.
-func makeRunDir(tempDir string, acct account) (runDir, dataDir string, err error) {
-	base := throwAwayBase(tempDir, acct)
-	if !acct.canReach(base) {
-		return "", "", fmt.Errorf("pgembed: temp dir %s: not reachable by uid %d, who runs PostgreSQL", base, acct.uid)
+func makeRunDir(ctx context.Context, tempDir string, acct account) (runDir, dataDir string, err error) {
+	base, err := throwAwayBase(tempDir, acct)
+	if err != nil {
+		return "", "", err
 	}
-	removeStale(base)
-	runDir, err = os.MkdirTemp(base, runDirPrefix)
+	removeStale(ctx, base, acct)
+	runDir, err = os.MkdirTemp(base, runPrefix)
 	if err != nil {
 		return "", "", fmt.Errorf("pgembed: temp dir: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(runDir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
-		return runDir, "", fmt.Errorf("pgembed: temp dir: %w", err)
-	}
 	if err := acct.own(runDir); err != nil {
+		return runDir, "", err
+	}
+	if err := writeOwner(filepath.Join(runDir, ownerFile), acct); err != nil {
 		return runDir, "", err
 	}
 	return runDir, filepath.Join(runDir, "data"), nil
 }
 
-// throwAwayBase picks where throw-away clusters go: tempDir when given; else tmpfs (/dev/shm) with
+// throwAwayBase returns the account's own directory for throw-away clusters, pgembed-<id>, in the
+// first of these where it can be made: tempDir when given; else tmpfs (/dev/shm on Linux) with
 // 1 GiB free, where creating and dropping databases is several times faster than on disk; else
-// os.TempDir().
-// The unprivileged user must be able to reach it, hence /var/tmp as the last resort for root.
-func throwAwayBase(tempDir string, acct account) string {
+// os.TempDir(); else, as root, /var/tmp (the unprivileged user must reach it). One that exists but
+// fails the checks is refused, not skipped: someone planted it.
+func throwAwayBase(tempDir string, acct account) (string, error) {
+	parents := append(tmpfsDirs(), os.TempDir(), sharedTempDir())
 	if tempDir != "" {
-		return tempDir
+		parents = []string{tempDir}
 	}
-	if isWritableDir("/dev/shm") && acct.canReach("/dev/shm") && freeBytes("/dev/shm") >= minTmpfsFree {
-		return "/dev/shm"
-	}
-	for _, dir := range []string{os.TempDir(), "/var/tmp"} {
-		if isWritableDir(dir) && acct.canReach(dir) {
-			return dir
+	var errs []error
+	for _, parent := range parents {
+		if parent == "" {
+			continue
 		}
+		if !acct.canReach(parent) {
+			errs = append(errs, fmt.Errorf("temp dir %s: not reachable by uid %d, who runs PostgreSQL", parent, acct.uid))
+			continue
+		}
+		dir := filepath.Join(parent, userDirPrefix+acct.id)
+		if err := acct.mkdirPrivate(dir); err != nil && !errors.Is(err, fs.ErrExist) {
+			errs = append(errs, err)
+			continue
+		}
+		return dir, checkPrivateDir(dir, acct)
 	}
-	return os.TempDir()
+	return "", fmt.Errorf("pgembed: %w", errors.Join(errs...))
 }
+
+// unusedCacheAge is how long a cached cluster is kept without a start copying it.
+const unusedCacheAge = 7 * 24 * time.Hour
 
 // minTmpfsFree is the tmpfs space needed for a cluster, its cached initdb copy and the databases
 // of a test run; containers often mount a 64 MB /dev/shm, too small, so the disk is used then.
 const minTmpfsFree = 1 << 30
 
-func freeBytes(dir string) uint64 {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0
-	}
-	return st.Bavail * uint64(st.Bsize)
-}
-
-func isWritableDir(dir string) bool {
-	fi, err := os.Stat(dir)
-	return err == nil && fi.IsDir() && syscall.Access(dir, 2 /* W_OK */) == nil
-}
-
-// removeStale deletes throw-away clusters under base whose owner process is gone (their postgres
-// died with the owner, by the parent-death signal, but nothing was left to delete the files), and
-// cache builds abandoned by a process killed during initdb.
-func removeStale(base string) {
+// removeStale deletes throw-away clusters under base whose owner process is gone, stopping a
+// server that outlived it, cache builds abandoned by a process killed during initdb, and caches
+// unused for a week (made by binaries since upgraded: on tmpfs they hold memory).
+func removeStale(ctx context.Context, base string, acct account) {
 	entries, err := os.ReadDir(base)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		dir := filepath.Join(base, e.Name())
-		if e.IsDir() && strings.HasPrefix(e.Name(), cachePrefix+"tmp-") && olderThan(e, 10*time.Minute) {
+		switch {
+		case !e.IsDir():
+		case strings.HasPrefix(e.Name(), buildPrefix) && olderThan(e, 10*time.Minute):
 			_ = os.RemoveAll(dir) // a cache build that died; a live one takes seconds
-			continue
-		}
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), runDirPrefix) {
-			continue
-		}
-		if isStale(dir) {
+		case strings.HasPrefix(e.Name(), cachePrefix) && olderThan(e, unusedCacheAge):
+			_ = os.RemoveAll(dir)
+		case strings.HasPrefix(e.Name(), runPrefix) && isStale(ctx, dir, acct):
 			_ = os.RemoveAll(dir) // best effort: another process may be removing it too
 		}
 	}
@@ -104,21 +107,31 @@ func olderThan(e os.DirEntry, age time.Duration) bool {
 	return err == nil && time.Since(info.ModTime()) > age
 }
 
-func isStale(dir string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
-	if err != nil {
-		return false // not ours, or still being created
+// isStale reports whether the throw-away cluster in runDir has lost its owner, after stopping a
+// server still running there.
+func isStale(ctx context.Context, runDir string, acct account) bool {
+	owner := readOwner(filepath.Join(runDir, ownerFile), acct)
+	if owner == 0 || processAlive(owner) {
+		return false // being created, or in use
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
+	data := filepath.Join(runDir, "data")
+	if pid := serverIn(data, acct); pid != 0 && stopOrphan(ctx, pid) != nil {
 		return false
 	}
-	return !alive(pid) && !anyProcessIn(filepath.Join(dir, "data"))
+	return !anyProcessIn(data)
 }
 
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+// removeAll removes dir, retrying for a moment: on Windows, files of processes that are exiting
+// stay open, and locked, for a little while.
+func removeAll(dir string) error {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
 }
 
 // pickPort returns port, or a free one when port is 0. The port is free now; postgres may still

@@ -42,9 +42,8 @@ type Migrator interface {
 
 // howToProvide ends every "no database" message.
 const howToProvide = "set TEST_DATABASE_URL to an admin DSN of a PostgreSQL server " +
-	"(e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable), " +
-	"or install the PostgreSQL server binaries (initdb, postgres) on PATH or under /usr/lib/postgresql/*/bin " +
-	"(Debian/Ubuntu: apt-get install postgresql)"
+	"(e.g. postgres://postgres:PASSWORD@127.0.0.1:5432/postgres?sslmode=disable), " +
+	"or install the PostgreSQL server binaries (initdb, postgres) so that a local one can be started"
 
 // NewDatabase returns the DSN of a fresh database for this test, migrated by m.
 //
@@ -66,7 +65,7 @@ func NewDatabase(t testing.TB, m Migrator) string {
 	dsn := a.dsnFor(name)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("pgtest: kept database %s of the failed test: %s", name, dsn)
+			t.Logf("pgtest: kept database %s of the failed test: %s", name, redacted(dsn))
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

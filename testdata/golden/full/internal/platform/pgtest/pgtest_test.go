@@ -358,6 +358,21 @@ func TestWithDatabase(t *testing.T) {
 	}
 }
 
+func TestRedactedHidesThePassword(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ dsn, want string }{
+		{"postgres://postgres:s3cret@127.0.0.1:5/x?sslmode=disable", "postgres://postgres:xxxxx@127.0.0.1:5/x?sslmode=disable"},
+		{"postgres://postgres@h/x", "postgres://postgres@h/x"},
+		{"host=h password=s3cret dbname='x'", "host=h password=xxxxx dbname='x'"},
+		{"host=h password = 'it\\'s s3cret' dbname=x", "host=h password = xxxxx dbname=x"},
+	}
+	for _, tt := range tests {
+		if got := redacted(tt.dsn); got != tt.want {
+			t.Errorf("redacted(%q) = %q, want %q", tt.dsn, got, tt.want)
+		}
+	}
+}
+
 func TestNamesStayWithinTheIdentifierLimit(t *testing.T) {
 	t.Parallel()
 	a := &admin{project: projectPrefix()}

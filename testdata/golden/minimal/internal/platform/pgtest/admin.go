@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -80,6 +81,19 @@ func withDatabase(dsn, dbname string) string {
 		}
 	}
 	return dsn + " dbname='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(dbname) + "'"
+}
+
+// redacted returns dsn with its password masked, for logs: test output is often public (CI).
+func redacted(dsn string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		if u, err := url.Parse(dsn); err == nil {
+			return u.Redacted()
+		}
+		return "(a DSN that does not parse)"
+	}
+	// The value of password= in a keyword/value DSN, quoted or not.
+	keywordPassword := regexp.MustCompile(`(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+	return keywordPassword.ReplaceAllString(dsn, "${1}xxxxx")
 }
 
 func ident(name string) string { return pgx.Identifier{name}.Sanitize() }

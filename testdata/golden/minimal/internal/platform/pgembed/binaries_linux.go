@@ -1,0 +1,3 @@
+package pgembed
+
+func hostLayout() layout { return linuxLayout() }
