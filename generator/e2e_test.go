@@ -184,17 +184,17 @@ func (p project) check() {
 func (p project) addTasksAfterEdits() {
 	t := p.t
 	g := gitProject{t, p.dir}
-	g.edit("internal/httpapi/routes.go", "\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n",
-		"\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
+	g.edit("internal/httpapi/routes.go", "\tapi.HEAD(\"/health/startup\", s.handleStartup)\n",
+		"\tapi.HEAD(\"/health/startup\", s.handleStartup)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
 	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
 	// Every served route is in the OpenAPI document (the project's own tests
 	// say so): the owner describes theirs in a part of their own.
 	g.write("internal/httpapi/openapi/ping.yaml", pingPart)
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
-	// What `migrate create notes` writes after the auth variant's latest, 000005_auth_revocation_log.
-	g.write("migrations/000006_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
-	g.write("migrations/000006_notes.down.sql", "DROP TABLE notes;\n")
+	// What `migrate create notes` writes after the auth variant's latest, 000006_auth_revocation_log.
+	g.write("migrations/000007_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
+	g.write("migrations/000007_notes.down.sql", "DROP TABLE notes;\n")
 	g.commit("our edits")
 	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "golden"})
 	for _, c := range u.Changes {
@@ -206,8 +206,12 @@ func (p project) addTasksAfterEdits() {
 	if err := u.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(p.dir, "migrations", "000007_tasks.up.sql")); err != nil {
-		t.Errorf("tasks' migration does not follow the owner's: %v", err)
+	// tasks brings two migrations (000003_tasks, 000005_tasks_controls in
+	// the templates): both follow the owner's, in their order.
+	for _, name := range []string{"000008_tasks.up.sql", "000009_tasks_controls.up.sql"} {
+		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
+			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
+		}
 	}
 	if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 		t.Errorf("go.mod is not tidy after add:\n%s", out)
