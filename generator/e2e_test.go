@@ -49,6 +49,9 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("templates/gomod/%s is not tidy for the current templates: run make pin\n%s", variant, out)
 			}
 			p.check()
+			if variant == "full" {
+				p.checkBehindPgBouncer()
+			}
 			p.openAPIClientCompiles()
 			// The auth project goes on to its second day (no extra project
 			// generated): its owner edits it, then adds tasks.
@@ -60,6 +63,18 @@ func TestEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkBehindPgBouncer runs the project's integration suite once more, each
+// service reaching its database through a PgBouncer in transaction mode
+// (`make test-pgbouncer`, which `test-db run --pgbouncer` starts in front of
+// the test PostgreSQL): what a pooler breaks (named prepared statements,
+// LISTEN, session locks) must not be needed.
+func (p project) checkBehindPgBouncer() {
+	p.t.Helper()
+	began := time.Now()
+	p.mustRun("make", "test-pgbouncer")
+	p.t.Logf("integration suite behind PgBouncer: %v", time.Since(began).Round(time.Second))
 }
 
 // The client generator of the end-to-end test, pinned, and the runtime
@@ -169,14 +184,17 @@ func (p project) check() {
 func (p project) addTasksAfterEdits() {
 	t := p.t
 	g := gitProject{t, p.dir}
-	g.edit("internal/httpapi/routes.go", "\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n",
-		"\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
+	g.edit("internal/httpapi/routes.go", "\tapi.HEAD(\"/health/startup\", s.handleStartup)\n",
+		"\tapi.HEAD(\"/health/startup\", s.handleStartup)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
 	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
+	// Every served route is in the OpenAPI document (the project's own tests
+	// say so): the owner describes theirs in a part of their own.
+	g.write("internal/httpapi/openapi/ping.yaml", pingPart)
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
-	// What `migrate create notes` writes after the auth variant's latest, 000004_auth_instances.
-	g.write("migrations/000005_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
-	g.write("migrations/000005_notes.down.sql", "DROP TABLE notes;\n")
+	// What `migrate create notes` writes after the auth variant's latest, 000006_auth_revocation_log.
+	g.write("migrations/000007_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
+	g.write("migrations/000007_notes.down.sql", "DROP TABLE notes;\n")
 	g.commit("our edits")
 	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "golden"})
 	for _, c := range u.Changes {
@@ -188,14 +206,37 @@ func (p project) addTasksAfterEdits() {
 	if err := u.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(p.dir, "migrations", "000006_tasks.up.sql")); err != nil {
-		t.Errorf("tasks' migration does not follow the owner's: %v", err)
+	// tasks brings two migrations (000003_tasks, 000005_tasks_controls in
+	// the templates): both follow the owner's, in their order.
+	for _, name := range []string{"000008_tasks.up.sql", "000009_tasks_controls.up.sql"} {
+		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
+			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
+		}
 	}
 	if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 		t.Errorf("go.mod is not tidy after add:\n%s", out)
 	}
 	p.check()
 }
+
+// pingPart is the OpenAPI part an owner writes for their own /ping route.
+const pingPart = `tags:
+  - name: ping
+    description: Our load balancer's check.
+paths:
+  /api/v1/ping:
+    get:
+      operationId: ping
+      tags: [ping]
+      summary: Answer pong
+      responses:
+        '200':
+          description: pong
+          content:
+            text/plain:
+              schema: {type: string}
+        '500': {$ref: '#/components/responses/InternalError'}
+`
 
 type project struct {
 	t   *testing.T

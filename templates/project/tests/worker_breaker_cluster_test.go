@@ -12,14 +12,27 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/starter-go/starter/runtime/breaker"
+	"github.com/starter-go/starter/runtime/fakeclock"
 	"github.com/starter-go/starter/templates/project/internal/apptest"
+	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
 // The circuit breaker of a task type is one for every worker on the
 // database: opened on one, it defers the type's tasks on all; the time it
 // stays open is the database's; one worker at a time runs the trial calls;
-// and the trial's success closes it everywhere.
+// and the trial's success closes it everywhere. Each test runs two
+// instances of the service on one database (apptest.NewCluster), a worker
+// in each, as two worker processes would.
+
+// workerCluster starts two instances on one database without their own
+// workers: the tests start the workers they need, one per instance.
+func workerCluster(t *testing.T, opts ...apptest.Option) (a, b *apptest.TestApp) {
+	t.Helper()
+	noWorker := apptest.WithConfig(func(c *config.Config) { c.Tasks.Worker = false })
+	apps := apptest.NewCluster(t, 2, append([]apptest.Option{apptest.WithRoutes(testRoutes), noWorker}, opts...)...)
+	return apps[0], apps[1]
+}
 
 // dependency is the one thing every worker's "shared-dep" handler calls:
 // failing or not, and optionally holding calls until released.
@@ -148,11 +161,11 @@ func endCoolDown(t *testing.T, app *apptest.TestApp, workers ...*apptest.Running
 
 func TestBreakerOpenedOnOneWorkerDefersOnAnother(t *testing.T) {
 	t.Parallel()
-	b := setupWorker(t)
+	app, peer := workerCluster(t)
 	d := newDependency()
-	a := sharedDepWorker(t, b.app, d, 2, time.Hour, nil)
-	other := sharedDepWorker(t, b.app, d, 1000, time.Minute, nil)
-	openOn(t, b.app, d, a)
+	a := sharedDepWorker(t, app, d, 2, time.Hour, nil)
+	other := sharedDepWorker(t, peer, d, 1000, time.Minute, nil)
+	openOn(t, app, d, a)
 	if !apptest.Eventually(10*time.Second, func() bool { return other.Breaker("shared-dep").State() == breaker.Open }) {
 		t.Fatalf("the other worker's breaker is %s", other.Breaker("shared-dep").State())
 	}
@@ -161,7 +174,7 @@ func TestBreakerOpenedOnOneWorkerDefersOnAnother(t *testing.T) {
 	if err := a.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	deferredBy(t, b.app, d, 30*time.Minute)
+	deferredBy(t, app, d, 30*time.Minute)
 }
 
 // A worker that starts after the breaker opened adopts it before its first
@@ -169,22 +182,22 @@ func TestBreakerOpenedOnOneWorkerDefersOnAnother(t *testing.T) {
 // ahead of everyone's, does not cut the hour short.
 func TestWorkerStartedLaterAdoptsAnOpenBreaker(t *testing.T) {
 	t.Parallel()
-	b := setupWorker(t)
+	app, peer := workerCluster(t)
 	d := newDependency()
-	a := sharedDepWorker(t, b.app, d, 2, time.Hour, nil)
-	openOn(t, b.app, d, a)
+	a := sharedDepWorker(t, app, d, 2, time.Hour, nil)
+	openOn(t, app, d, a)
 	if err := a.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	ahead := &fakeClock{now: time.Now().Add(2 * time.Hour)}
-	later := sharedDepWorker(t, b.app, d, 1000, time.Minute, ahead.Now)
+	ahead := fakeclock.New(time.Now().Add(2 * time.Hour))
+	later := sharedDepWorker(t, peer, d, 1000, time.Minute, ahead.Now)
 	if st := later.Breaker("shared-dep").State(); st != breaker.Open {
 		t.Fatalf("a worker started after the breaker opened has it %s", st)
 	}
 	if left := later.Breaker("shared-dep").RetryAfter(); left < 59*time.Minute {
 		t.Fatalf("breaker open for %s more, want about an hour", left)
 	}
-	deferredBy(t, b.app, d, 30*time.Minute)
+	deferredBy(t, app, d, 30*time.Minute)
 }
 
 // Once the cool-down is over, one worker at a time runs trial calls (at
@@ -193,26 +206,26 @@ func TestWorkerStartedLaterAdoptsAnOpenBreaker(t *testing.T) {
 // breaker on every worker, and the tasks run.
 func TestBreakerTrialsAreLimitedForTheCluster(t *testing.T) {
 	t.Parallel()
-	b := setupWorker(t)
+	app, peer := workerCluster(t)
 	d := newDependency()
 	// One slot each: the worker running the trial cannot claim anything
 	// else, so the other tasks reach the other worker.
-	single := func(threshold int) *apptest.RunningWorker {
+	single := func(on *apptest.TestApp, threshold int) *apptest.RunningWorker {
 		s := sharedDepSettings(threshold, time.Hour, nil)
 		s.Concurrency = 1
-		return b.app.StartWorker(registry("shared-dep", d.handler()), s)
+		return on.StartWorker(registry("shared-dep", d.handler()), s)
 	}
-	a, other := single(2), single(1000)
-	openOn(t, b.app, d, a)
+	a, other := single(app, 2), single(peer, 1000)
+	openOn(t, app, d, a)
 	if !apptest.Eventually(10*time.Second, func() bool { return other.Breaker("shared-dep").State() == breaker.Open }) {
 		t.Fatal("the other worker did not adopt the open breaker")
 	}
 	d.failing.Store(false)
 	d.hold.Store(true)
-	endCoolDown(t, b.app, a, other)
+	endCoolDown(t, app, a, other)
 	waiting := make([]uuid.UUID, 4)
 	for i := range waiting {
-		waiting[i] = b.app.InsertTask(tasks.NewTask{TaskType: "shared-dep"}).ID
+		waiting[i] = app.InsertTask(tasks.NewTask{TaskType: "shared-dep"}).ID
 	}
 	var trial uuid.UUID
 	for !slices.Contains(waiting, trial) { // skip the calls of openOn
@@ -223,14 +236,14 @@ func TestBreakerTrialsAreLimitedForTheCluster(t *testing.T) {
 		}
 	}
 	var since time.Time
-	if err := b.app.DB.QueryRow(context.Background(), `SELECT now()`).Scan(&since); err != nil {
+	if err := app.DB.QueryRow(context.Background(), `SELECT now()`).Scan(&since); err != nil {
 		t.Fatal(err)
 	}
 	// Every other task is claimed by the worker without the trial, and
 	// deferred by it, while the trial runs.
 	allDeferred := func() bool {
 		for _, id := range waiting {
-			if cur := b.app.Task(id); id != trial && !cur.UpdatedAt.After(since) {
+			if cur := app.Task(id); id != trial && !cur.UpdatedAt.After(since) {
 				return false
 			}
 		}
@@ -242,7 +255,7 @@ func TestBreakerTrialsAreLimitedForTheCluster(t *testing.T) {
 	}
 	close(d.released)
 	for _, id := range waiting {
-		b.app.WaitStatus(id, tasks.StatusCompleted)
+		app.WaitStatus(id, tasks.StatusCompleted)
 	}
 	for _, w := range []*apptest.RunningWorker{a, other} {
 		if !apptest.Eventually(10*time.Second, func() bool { return w.Breaker("shared-dep").State() == breaker.Closed }) {
@@ -255,26 +268,26 @@ func TestBreakerTrialsAreLimitedForTheCluster(t *testing.T) {
 // which did not run it, and its tasks run at once again.
 func TestBreakerClosedOnOneWorkerClosesOnAll(t *testing.T) {
 	t.Parallel()
-	b := setupWorker(t)
+	app, peer := workerCluster(t)
 	d := newDependency()
-	a := sharedDepWorker(t, b.app, d, 2, time.Hour, nil)
-	other := sharedDepWorker(t, b.app, d, 1000, time.Hour, nil)
-	openOn(t, b.app, d, a)
+	a := sharedDepWorker(t, app, d, 2, time.Hour, nil)
+	other := sharedDepWorker(t, peer, d, 1000, time.Hour, nil)
+	openOn(t, app, d, a)
 	if !apptest.Eventually(10*time.Second, func() bool { return other.Breaker("shared-dep").State() == breaker.Open }) {
 		t.Fatal("the other worker did not adopt the open breaker")
 	}
 	d.failing.Store(false)
-	endCoolDown(t, b.app, a, other)
-	trial := b.app.InsertTask(tasks.NewTask{TaskType: "shared-dep"})
-	b.app.WaitStatus(trial.ID, tasks.StatusCompleted)
+	endCoolDown(t, app, a, other)
+	trial := app.InsertTask(tasks.NewTask{TaskType: "shared-dep"})
+	app.WaitStatus(trial.ID, tasks.StatusCompleted)
 	for _, w := range []*apptest.RunningWorker{a, other} {
 		if !apptest.Eventually(10*time.Second, func() bool { return w.Breaker("shared-dep").State() == breaker.Closed }) {
 			t.Fatalf("worker %s's breaker is still %s", w.ID(), w.Breaker("shared-dep").State())
 		}
 	}
 	for _, w := range []*apptest.RunningWorker{a, other} {
-		next := b.app.InsertTask(tasks.NewTask{TaskType: "shared-dep"})
-		if done := b.app.WaitStatus(next.ID, tasks.StatusCompleted); done.CurrentAttempt != 1 {
+		next := app.InsertTask(tasks.NewTask{TaskType: "shared-dep"})
+		if done := app.WaitStatus(next.ID, tasks.StatusCompleted); done.CurrentAttempt != 1 {
 			t.Fatalf("task after the close took %d attempts, last error %q", done.CurrentAttempt, *done.LastError)
 		}
 		if err := w.Stop(); err != nil { // the other one runs the next task
@@ -283,19 +296,20 @@ func TestBreakerClosedOnOneWorkerClosesOnAll(t *testing.T) {
 	}
 }
 
-// A worker that cannot listen (behind a connection pooler) learns of the
-// breaker's opening and closing by reading the table at every poll.
-func TestBreakerStateReachesAWorkerThatCannotListen(t *testing.T) {
+// Behind a connection pooler in transaction mode with no direct URL no
+// worker can LISTEN: each learns of the others' openings and closings by
+// reading the table at every poll.
+func TestBreakerStateReachesWorkersThatCannotListen(t *testing.T) {
 	t.Parallel()
-	b := setupWorker(t)
+	app, peer := workerCluster(t, apptest.WithPooler())
 	d := newDependency()
-	a := sharedDepWorker(t, b.app, d, 2, time.Hour, nil)
-	polling := b.app.StartPollingWorker(registry("shared-dep", d.handler()), sharedDepSettings(1000, time.Minute, nil))
-	openOn(t, b.app, d, a)
+	a := sharedDepWorker(t, app, d, 2, time.Hour, nil)
+	polling := sharedDepWorker(t, peer, d, 1000, time.Minute, nil)
+	openOn(t, app, d, a)
 	if !apptest.Eventually(10*time.Second, func() bool { return polling.Breaker("shared-dep").State() == breaker.Open }) {
 		t.Fatalf("the polling worker's breaker is %s", polling.Breaker("shared-dep").State())
 	}
-	if _, err := b.app.DB.Exec(context.Background(), `DELETE FROM task_breakers`); err != nil {
+	if _, err := app.DB.Exec(context.Background(), `DELETE FROM task_breakers`); err != nil {
 		t.Fatal(err)
 	}
 	if !apptest.Eventually(10*time.Second, func() bool { return polling.Breaker("shared-dep").State() == breaker.Closed }) {

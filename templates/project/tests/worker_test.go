@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/starter-go/starter/runtime/breaker"
+	"github.com/starter-go/starter/runtime/fakeclock"
 	"github.com/starter-go/starter/templates/project/internal/apptest"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
@@ -256,28 +257,10 @@ func TestWorkerHonoursScheduledAt(t *testing.T) {
 	}
 }
 
-// fakeClock is the breaker's clock: the test moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestBreakerOpensDefersWithoutSpendingAttemptsAndCloses(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
-	clock := &fakeClock{now: time.Now()}
+	clock := fakeclock.New(time.Now())
 	var failing atomic.Bool
 	failing.Store(true)
 	s := apptest.WorkerSettings()
@@ -514,7 +497,8 @@ func TestHandlerPanicIsAFailedAttempt(t *testing.T) {
 
 func TestNotificationStartsTaskWithoutWaitingForPoll(t *testing.T) {
 	t.Parallel()
-	b := setupWorker(t)
+	// LISTEN needs PostgreSQL itself: behind a pooler, the direct URL.
+	b := setupWorker(t, apptest.WithDirectURL())
 	s := apptest.WorkerSettings()
 	s.PollInterval = time.Hour // only LISTEN/NOTIFY can wake it
 	w := b.app.StartWorker(registry("notified", b.rec.handler(nil)), s)

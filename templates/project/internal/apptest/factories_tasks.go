@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/starter-go/starter/templates/project/internal/database"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
@@ -168,7 +168,7 @@ func (ta *TestApp) StartWorker(reg *tasks.Registry, s tasks.Settings) *RunningWo
 func (ta *TestApp) StartIsolatedWorker(reg *tasks.Registry, s tasks.Settings) (*RunningWorker, *DBProxy) {
 	ta.t.Helper()
 	proxy := newDBProxy(ta.t, ta.DSN)
-	pool, err := pgxpool.New(context.Background(), proxy.DSN())
+	pool, err := database.NewPool(context.Background(), proxy.DSN(), database.EndpointsOf(ta.Config).PoolOptions()...)
 	if err != nil {
 		ta.t.Fatalf("isolated worker pool: %v", err)
 	}
@@ -176,39 +176,14 @@ func (ta *TestApp) StartIsolatedWorker(reg *tasks.Registry, s tasks.Settings) (*
 	return ta.runWorker(pool, reg, s, proxy.Cut), proxy
 }
 
-// StartPollingWorker runs a worker like StartWorker whose listening
-// connection never reaches the database, as behind a connection pooler in
-// transaction mode: its pool works, its LISTEN does not, so it learns of new
-// tasks and of other workers' breakers only by polling.
-func (ta *TestApp) StartPollingWorker(reg *tasks.Registry, s tasks.Settings) *RunningWorker {
-	ta.t.Helper()
-	dead := newDBProxy(ta.t, ta.DSN)
-	dead.Cut()
-	cfg, err := pgxpool.ParseConfig(dead.DSN())
-	if err != nil {
-		ta.t.Fatalf("polling worker pool: %v", err)
-	}
-	real, err := pgxpool.ParseConfig(ta.DSN)
-	if err != nil {
-		ta.t.Fatalf("polling worker pool: %v", err)
-	}
-	// The listener copies the pool's connection settings (the dead
-	// proxy); only the pool's own connections are pointed at the database.
-	cfg.BeforeConnect = func(_ context.Context, cc *pgx.ConnConfig) error {
-		cc.Host, cc.Port = real.ConnConfig.Host, real.ConnConfig.Port
-		return nil
-	}
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		ta.t.Fatalf("polling worker pool: %v", err)
-	}
-	ta.t.Cleanup(pool.Close)
-	return ta.runWorker(pool, reg, s, nil)
-}
-
 func (ta *TestApp) runWorker(pool *pgxpool.Pool, reg *tasks.Registry, s tasks.Settings, beforeStop func()) *RunningWorker {
 	ta.t.Helper()
 	logs := &syncBuffer{}
+	if ta.Config.Database.TransactionPooler() && s.Listen == nil {
+		// As the service's own worker would: LISTEN on the direct URL, or poll.
+		connect, listening := database.EndpointsOf(ta.Config).SessionConnector("apptest-worker", "")
+		s.Listen, s.PollOnly = connect, !listening
+	}
 	w := tasks.NewWorker(pool, reg, s, slog.New(slog.NewTextHandler(logs, nil)), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	rw := &RunningWorker{Worker: w, cancel: cancel, done: make(chan error, 1)}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/starter-go/starter/templates/project/internal/storable"
 )
 
 // notifyChannel is signalled by the tasks_notify_insert trigger (and by a
@@ -18,7 +20,12 @@ const notifyChannel = "tasks_new"
 // the changes of shared breakers to sharedBreakers, on a connection of its
 // own (a pooled one cannot wait). While it is down the worker still polls
 // (for tasks and for breakers alike); it reconnects with a growing pause.
+// With PollOnly it does nothing.
 func (w *Worker) listen(ctx context.Context) {
+	if w.s.PollOnly {
+		w.log.Info("task listener off: new tasks are found by polling", "every", w.s.PollInterval)
+		return
+	}
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := w.listenOnce(ctx)
@@ -35,7 +42,13 @@ func (w *Worker) listen(ctx context.Context) {
 }
 
 func (w *Worker) listenOnce(ctx context.Context) error {
-	conn, err := pgx.ConnectConfig(ctx, w.pool.Config().ConnConfig.Copy())
+	connect := w.s.Listen
+	if connect == nil {
+		connect = func(ctx context.Context) (*pgx.Conn, error) {
+			return pgx.ConnectConfig(ctx, w.pool.Config().ConnConfig.Copy())
+		}
+	}
+	conn, err := connect(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
@@ -233,7 +246,7 @@ func (w *Worker) write(ctx context.Context, batch []outcome) {
 // unstorable turns an outcome the database refused into a failure that says why.
 func unstorable(o outcome, err error) outcome {
 	o.kind, o.result, o.delay, o.unstorable = outcomeFailed, nil, 0, true
-	o.err = storableText(truncate("outcome could not be stored: "+err.Error(), 2000))
+	o.err = storable.Text("outcome could not be stored: "+err.Error(), 2000)
 	return o
 }
 

@@ -10,9 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"example.com/demo/internal/app"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
-	"example.com/demo/internal/tasks"
 )
 
 func newWorkerCmd(e *env) *cobra.Command {
@@ -30,7 +30,8 @@ func newWorkerCmd(e *env) *cobra.Command {
 			flags["tasks.concurrency"] = *concurrency
 		}
 		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
-			svc, err := tasks.NewService(pool, cfg.Tasks, e.logger(cfg), prometheus.NewRegistry())
+			e.logger(cfg).Info("database connections", database.EndpointsOf(cfg).LogAttrs()...)
+			svc, err := app.NewTaskService(pool, cfg, e.logger(cfg), prometheus.NewRegistry())
 			if err != nil {
 				return err
 			}
@@ -39,6 +40,17 @@ func newWorkerCmd(e *env) *cobra.Command {
 		})
 	}
 	return cmd
+}
+
+// noWorkerFlag is serve's --no-worker, for when workers run as processes of
+// their own.
+func noWorkerFlag(serve *cobra.Command) func(keys map[string]any) {
+	noWorker := serve.Flags().Bool("no-worker", false, "do not run the task worker in this process")
+	return func(keys map[string]any) {
+		if *noWorker {
+			keys["tasks.worker"] = false
+		}
+	}
 }
 
 // How withDatabase meets a database it cannot reach.
@@ -65,7 +77,7 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	}
 	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
 	cfg.DatabaseURL = url
-	pool, err := database.NewPool(ctx, url)
+	pool, err := database.NewPool(ctx, url, database.EndpointsOf(cfg).PoolOptions()...)
 	if err != nil {
 		return err
 	}
@@ -95,7 +107,7 @@ func (e *env) startup(ctx context.Context, cfg *config.Config, pool *pgxpool.Poo
 		if err != nil {
 			return err
 		}
-		if err := m.Up(ctx, cfg.DatabaseURL); err != nil {
+		if err := m.Up(ctx, database.EndpointsOf(cfg).Migrations()); err != nil {
 			return err
 		}
 	}

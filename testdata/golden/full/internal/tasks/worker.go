@@ -14,10 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"example.com/demo/internal/platform/breaker"
 	"example.com/demo/internal/platform/retry"
+	"example.com/demo/internal/storable"
 )
 
 // Settings configures a Worker. The zero value is valid: every field has the
@@ -62,6 +64,14 @@ type Settings struct {
 	// CompleteWait is how long the completer waits for more outcomes before it
 	// writes a batch that is not full. Default 1ms.
 	CompleteWait time.Duration
+	// Listen opens the connection the worker LISTENs on for new tasks; it
+	// must reach PostgreSQL itself, not a pooler in transaction mode, where
+	// notifications are lost. Default: one made like the pool's.
+	Listen func(context.Context) (*pgx.Conn, error)
+	// PollOnly turns LISTEN off: the worker then finds new tasks by polling
+	// alone, PollInterval/2 later on average (behind a transaction pooler
+	// with no direct URL). Default false.
+	PollOnly bool
 }
 
 func (s Settings) withDefaults() Settings {
@@ -414,7 +424,7 @@ func (w *Worker) execute(ctx, runCtx context.Context, t *Task) outcome {
 // failed turns an error into a retry or, with no attempt left or an error
 // marked retry.Permanent (a payload no attempt can fix), a failure.
 func (w *Worker) failed(o *outcome, t *Task, err error) {
-	o.err = storableText(truncate(err.Error(), 2000))
+	o.err = storable.Text(err.Error(), 2000)
 	delay, retryable := retryDelay(t.RetryStrategy, t.CurrentAttempt)
 	if retryable && !retry.IsPermanent(err) && t.CurrentAttempt < t.MaxAttempts {
 		o.kind, o.delay = outcomeRetrying, delay
@@ -453,15 +463,7 @@ func (w *Worker) call(attemptCtx context.Context, h Handler, t *Task) (result []
 	if err != nil {
 		return nil, fmt.Errorf("encode result: %w", err)
 	}
-	return storableJSON(b), nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
+	return storable.JSON(b), nil
 }
 
 func (w *Worker) markOK() { w.lastOK.Store(time.Now().UnixNano()) }
