@@ -23,7 +23,7 @@ const notifyChannel = "tasks_new"
 // With PollOnly it does nothing.
 func (w *Worker) listen(ctx context.Context) {
 	if w.s.PollOnly {
-		w.log.Info("task listener off: new tasks are found by polling", "every", w.s.PollInterval)
+		w.log.Info("task listener off: new tasks and the other workers' breaker changes are found by polling", "every", w.s.PollInterval)
 		return
 	}
 	pause := 100 * time.Millisecond

@@ -28,7 +28,8 @@ import (
 //   - The others adopt it (breaker.Adopt) as it arrives, or, while they
 //     cannot listen (a connection pooler in transaction mode, a lost
 //     listening connection), by reading the table at every poll: then they
-//     lag by up to one PollInterval. A worker reads the table once before
+//     lag by up to one PollInterval. A worker that listens reads it every
+//     listeningResync all the same. A worker reads the table once before
 //     its first claim, so one started later begins with the breakers open.
 //   - Once the cool-down has passed, one worker at a time may run trial
 //     calls: the worker that takes the trial in the table (trial_by, for one
@@ -164,12 +165,20 @@ func (s *sharedBreakers) isPending(k breakerKey) bool {
 	return ok
 }
 
+// listeningResync is how often a worker that listens reads the table all
+// the same: a notification missed (a listener put behind a transaction
+// pooler by mistake, where it hears nothing once its transaction ends; a
+// full queue of notes) is made good within it.
+const listeningResync = 30 * time.Second
+
 // run writes this worker's transitions and applies the others' until ctx
 // ends, then writes those still waiting. listening reports whether
-// notifications arrive: without them the table is read at every poll.
+// notifications arrive: without them the table is read at every poll, with
+// them every listeningResync.
 func (s *sharedBreakers) run(ctx context.Context, listening func() bool) {
 	t := time.NewTicker(s.poll)
 	defer t.Stop()
+	lastSync := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -183,12 +192,13 @@ func (s *sharedBreakers) run(ctx context.Context, listening func() bool) {
 		case p := <-s.notes:
 			s.applyNote(p)
 		case <-t.C:
-			if !listening() {
+			if !listening() || time.Since(lastSync) >= listeningResync {
 				s.resync.Store(true)
 			}
 		}
 		s.publish(ctx)
 		if s.resync.Swap(false) {
+			lastSync = time.Now()
 			if err := s.sync(ctx); err != nil && ctx.Err() == nil {
 				s.resync.Store(true) // again at the next poll
 				s.log.Error("reading the shared task breakers failed", "err", err)
