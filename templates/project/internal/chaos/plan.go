@@ -65,9 +65,11 @@ func schedule(level int, window time.Duration, rng *rand.Rand) []event {
 	}
 	var evs []event
 	if level >= 2 {
+		// A short outage, then (given the time) one longer than the run's
+		// 5 s task lease: leases expire while every worker is cut off.
 		evs = append(evs, event{at: window / 8, kind: faultDatabase, hold: 2 * time.Second})
 		if window >= 30*time.Second {
-			evs = append(evs, event{at: window * 5 / 8, kind: faultDatabase, hold: 3 * time.Second})
+			evs = append(evs, event{at: window * 5 / 8, kind: faultDatabase, hold: 7 * time.Second})
 		}
 	}
 	if level >= 3 {
@@ -116,7 +118,7 @@ func randomSchedule(window time.Duration, rng *rand.Rand) []event {
 func randomHold(kind string, rng *rand.Rand) time.Duration {
 	switch kind {
 	case faultDatabase:
-		return between(rng, time.Second, 3*time.Second)
+		return between(rng, time.Second, 8*time.Second)
 	case faultOutage:
 		return between(rng, 3*time.Second, 8*time.Second)
 	case faultFlood:

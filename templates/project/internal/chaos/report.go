@@ -86,10 +86,31 @@ type Phases struct {
 	Drain    float64 `json:"drain"`
 }
 
-// Throughput is tasks completed per second with and without faults.
+// Throughput is tasks completed per second with and without faults, and
+// how long the steady load's tasks (a flood's aside) took from creation to
+// completion, by when they completed.
 type Throughput struct {
-	Baseline float64 `json:"baseline_per_second"`
-	Faults   float64 `json:"faults_per_second"`
+	Baseline        float64     `json:"baseline_per_second"`
+	Faults          float64     `json:"faults_per_second"`
+	BaselineLatency Percentiles `json:"baseline_latency_seconds"`
+	FaultsLatency   Percentiles `json:"faults_latency_seconds"`
+}
+
+// Percentiles summarise durations, in seconds.
+type Percentiles struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	Max float64 `json:"max"`
+}
+
+// percentiles of ds (nearest rank); zero for none.
+func percentiles(ds []time.Duration) Percentiles {
+	if len(ds) == 0 {
+		return Percentiles{}
+	}
+	s := slices.Sorted(slices.Values(ds))
+	at := func(q float64) float64 { return seconds(s[min(len(s)-1, int(q*float64(len(s))))]) }
+	return Percentiles{P50: at(0.50), P95: at(0.95), Max: seconds(s[len(s)-1])}
 }
 
 // broke records a broken rule.
@@ -196,6 +217,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	row("http requests", "%d (5xx %d, of which not 503: %d; no answer %d)", h.Requests, h.Errors5xx, h.Other5xx, h.NoAnswer)
 	row("readiness", "%s", recoveryList(r.Recoveries))
 	row("throughput", "%s", throughputText(r.Throughput))
+	row("latency", "%s", latencyText(r.Throughput))
 	result := "PASSED"
 	if !r.Passed {
 		result = "FAILED"
@@ -233,6 +255,17 @@ func recoveryList(rs []float64) string {
 		parts[i] = fmt.Sprintf("%.1fs", s)
 	}
 	return fmt.Sprintf("200 on every server %s after the database's returns (limit %s)", strings.Join(parts, ", "), ReadinessLimit)
+}
+
+func latencyText(t Throughput) string {
+	text := func(p Percentiles) string { return fmt.Sprintf("p50 %.2fs, p95 %.2fs, max %.2fs", p.P50, p.P95, p.Max) }
+	switch {
+	case t.BaselineLatency == Percentiles{}:
+		return "no tasks"
+	case t.FaultsLatency == Percentiles{}:
+		return "created → completed " + text(t.BaselineLatency)
+	}
+	return "created → completed in the baseline " + text(t.BaselineLatency) + "; under faults " + text(t.FaultsLatency)
 }
 
 func throughputText(t Throughput) string {

@@ -321,32 +321,53 @@ func (l *taskLoad) account(ctx context.Context, r *run, rep *Report) error {
 	for _, s := range res.beyondMax {
 		rep.broke("attempts: %s", s)
 	}
+	for _, s := range res.wrong {
+		rep.broke("result: %s", s)
+	}
 	for _, s := range res.redelivered {
 		rep.note("redelivered: %s", s)
 	}
 	for kind, n := range res.unexpected {
 		rep.note("%d task(s) meant to complete failed: %s", n, kind)
 	}
-	l.throughput(r, events, rep)
+	l.throughput(r, tasks, events, rep)
 	l.checkBreaker(r, tasks, events, rep)
 	return nil
 }
 
-// throughput counts completions per second in the baseline and under faults.
-func (l *taskLoad) throughput(r *run, events []taskEvent, rep *Report) {
+// throughput counts completions per second in the baseline and under
+// faults, and the steady tasks' time from creation to completion.
+func (l *taskLoad) throughput(r *run, tasks []taskRow, events []taskEvent, rep *Report) {
 	faultsAt := r.began.Add(secondsDuration(rep.Seconds.Baseline))
 	drainAt := faultsAt.Add(secondsDuration(rep.Seconds.Faults))
+	steady := map[string]bool{}
+	for _, t := range tasks {
+		steady[t.id] = t.kind == "steady"
+	}
+	created := map[string]time.Time{}
 	var base, faulty int
+	var baseLat, faultLat []time.Duration
 	for _, e := range events {
+		at := e.at.Add(-l.offset)
+		if e.from == "" {
+			created[e.task] = at
+		}
 		if e.to != "completed" {
 			continue
 		}
-		switch at := e.at.Add(-l.offset); {
+		lat, ok := at.Sub(created[e.task]), steady[e.task] && !created[e.task].IsZero()
+		switch {
 		case at.Before(r.began):
 		case at.Before(faultsAt):
 			base++
+			if ok {
+				baseLat = append(baseLat, lat)
+			}
 		case at.Before(drainAt):
 			faulty++
+			if ok {
+				faultLat = append(faultLat, lat)
+			}
 		}
 	}
 	if rep.Seconds.Baseline > 0 {
@@ -355,6 +376,7 @@ func (l *taskLoad) throughput(r *run, events []taskEvent, rep *Report) {
 	if rep.Seconds.Faults > 0 {
 		rep.Throughput.Faults = float64(faulty) / rep.Seconds.Faults
 	}
+	rep.Throughput.BaselineLatency, rep.Throughput.FaultsLatency = percentiles(baseLat), percentiles(faultLat)
 }
 
 // checkBreaker holds each webhook outage to what the breaker promises: it

@@ -62,6 +62,9 @@ DROP SCHEMA IF EXISTS chaos CASCADE;
 type taskRow struct {
 	id, key, taskType, status, expect, lastError string
 	attempt, maxAttempts                         int
+	// kind is steady or flood; wantSum and gotSum are a data_processing
+	// sum known in advance and the one in its result ("" for none).
+	kind, wantSum, gotSum string
 }
 
 // taskEvent is one row of the ledger.
@@ -83,14 +86,16 @@ type createAck struct {
 
 func readTasks(ctx context.Context, pool *pgxpool.Pool, run string) ([]taskRow, error) {
 	rows, err := pool.Query(ctx, `SELECT id::text, coalesce(metadata->>'chaos_key', ''), task_type, status,
-			coalesce(metadata->>'chaos_expect', ''), coalesce(last_error, ''), current_attempt, max_attempts
+			coalesce(metadata->>'chaos_expect', ''), coalesce(last_error, ''), current_attempt, max_attempts,
+			coalesce(metadata->>'chaos_kind', ''), coalesce(metadata->>'chaos_sum', ''), coalesce(result->>'sum', '')
 		FROM tasks WHERE metadata->>'chaos_run' = $1`, run)
 	if err != nil {
 		return nil, fmt.Errorf("chaos: read tasks: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (taskRow, error) {
 		var t taskRow
-		err := row.Scan(&t.id, &t.key, &t.taskType, &t.status, &t.expect, &t.lastError, &t.attempt, &t.maxAttempts)
+		err := row.Scan(&t.id, &t.key, &t.taskType, &t.status, &t.expect, &t.lastError, &t.attempt, &t.maxAttempts,
+			&t.kind, &t.wantSum, &t.gotSum)
 		return t, err
 	})
 	if err != nil {
@@ -129,14 +134,15 @@ type ledgerInput struct {
 	worker func(lockedBy string) string
 }
 
-// ledgerResult is the account of a run's tasks. lost, twice and beyondMax
-// name each task that breaks a rule.
+// ledgerResult is the account of a run's tasks. lost, twice, beyondMax and
+// wrong name each task that breaks a rule.
 type ledgerResult struct {
 	counts         TaskCounts
 	deadlineMisses int
 	lost           []string
 	twice          []string
 	beyondMax      []string
+	wrong          []string
 	redelivered    []string
 	// unexpected counts tasks meant to complete that failed (deadlines
 	// aside), by the start of their last error.
@@ -150,8 +156,9 @@ func isFinal(status string) bool {
 
 // analyze settles the account: every task answered 201 is in the database,
 // every task in the database is final, none completed twice or ran again
-// after completing, none was delivered twice at once, and none meant to
-// fail every attempt completed (an attempt beyond max_attempts).
+// after completing, none was delivered twice at once or again without its
+// earlier attempt having been taken back, none meant to fail every attempt
+// completed (an attempt beyond max_attempts), and every sum is right.
 func analyze(in ledgerInput) ledgerResult {
 	res := ledgerResult{unexpected: map[string]int{}}
 	byID := map[string]taskRow{}
@@ -186,7 +193,7 @@ func analyze(in ledgerInput) ledgerResult {
 			twice[t.id] = fmt.Sprintf("task %s (%s) %s", t.id, t.taskType, why)
 		}
 	}
-	res.webhooks(in.deliveries, twice)
+	res.webhooks(in.deliveries, events, in.worker, twice)
 	for _, id := range slices.Sorted(maps.Keys(twice)) {
 		res.twice = append(res.twice, twice[id])
 	}
@@ -201,6 +208,9 @@ func (res *ledgerResult) tally(t taskRow, worker func(string) string, evs []task
 	switch t.status {
 	case "completed":
 		res.counts.Completed++
+		if t.wantSum != "" && !sameNumber(t.wantSum, t.gotSum) {
+			res.wrong = append(res.wrong, fmt.Sprintf("task %s (%s) completed with sum %s, want %s", t.id, t.taskType, t.gotSum, t.wantSum))
+		}
 		if t.expect == expectFail {
 			res.beyondMax = append(res.beyondMax, fmt.Sprintf("task %s (%s) completed on attempt %d of %d, every one of which was meant to fail",
 				t.id, t.taskType, t.attempt, t.maxAttempts))
@@ -245,9 +255,12 @@ func ranAgain(evs []taskEvent, worker func(string) string) string {
 	return ""
 }
 
-// webhooks checks the target's deliveries: two of one task at once is a task
-// run twice; two answered 2xx one after the other is a redelivery.
-func (res *ledgerResult) webhooks(ds []delivery, twice map[string]string) {
+// webhooks checks the target's deliveries. Two of one task at once is a
+// task run twice. Two answered 2xx one after the other is a redelivery,
+// which at-least-once delivery allows only when the attempt that delivered
+// first was taken back (its lease expired: its worker was killed or cut off
+// before it could record the outcome); otherwise the task ran twice.
+func (res *ledgerResult) webhooks(ds []delivery, events map[string][]taskEvent, worker func(string) string, twice map[string]string) {
 	ok := map[string][]delivery{}
 	for _, d := range ds {
 		if d.overlapped && twice[d.task] == "" {
@@ -258,10 +271,43 @@ func (res *ledgerResult) webhooks(ds []delivery, twice map[string]string) {
 		}
 	}
 	for _, task := range slices.Sorted(maps.Keys(ok)) {
-		if d := ok[task]; len(d) > 1 && twice[task] == "" {
-			res.redelivered = append(res.redelivered, fmt.Sprintf("task %s delivered %d times (attempts %s)", task, len(d), attemptList(d)))
+		d := ok[task]
+		if len(d) < 2 || twice[task] != "" {
+			continue
+		}
+		var why []string
+		for _, earlier := range d[:len(d)-1] {
+			reap, found := takenBack(events[task], earlier.attempt)
+			if !found {
+				twice[task] = fmt.Sprintf("task %s (webhook) delivered %d times (attempts %s), though attempt %d was not taken back",
+					task, len(d), attemptList(d), earlier.attempt)
+				break
+			}
+			why = append(why, fmt.Sprintf("attempt %d's lease expired (%s)", earlier.attempt, worker(reap.lockedBy)))
+		}
+		if twice[task] == "" {
+			res.redelivered = append(res.redelivered, fmt.Sprintf("task %s delivered %d times (attempts %s) after %s",
+				task, len(d), attemptList(d), strings.Join(why, ", ")))
 		}
 	}
+}
+
+// takenBack finds where the ledger shows attempt taken back from its worker
+// by the reaper, with the attempt spent.
+func takenBack(evs []taskEvent, attempt int) (taskEvent, bool) {
+	for _, e := range evs {
+		if e.from == "running" && e.fromAttempt == attempt && e.toAttempt == attempt && strings.HasPrefix(e.lastError, "lease expired") {
+			return e, true
+		}
+	}
+	return taskEvent{}, false
+}
+
+// sameNumber compares two numbers written as text.
+func sameNumber(a, b string) bool {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	return errA == nil && errB == nil && x == y
 }
 
 func attemptList(ds []delivery) string {

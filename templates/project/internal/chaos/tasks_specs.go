@@ -47,8 +47,16 @@ type mix struct {
 
 func (m mix) key() string { return fmt.Sprintf("%s-%d", m.run, m.count.Add(1)) }
 
+// spec completes b: the run's metadata (run, key, expected end, kind:
+// steady unless b says flood) beside what b already holds, and the defaults.
 func (m mix) spec(key string, b createBody, expect string) taskSpec {
-	b.Metadata = map[string]any{"chaos_run": m.run, "chaos_key": key, "chaos_expect": expect}
+	if b.Metadata == nil {
+		b.Metadata = map[string]any{}
+	}
+	b.Metadata["chaos_run"], b.Metadata["chaos_key"], b.Metadata["chaos_expect"] = m.run, key, expect
+	if b.Metadata["chaos_kind"] == nil {
+		b.Metadata["chaos_kind"] = "steady"
+	}
 	if b.Priority == "" {
 		b.Priority = "normal"
 	}
@@ -73,11 +81,15 @@ func (m mix) next() taskSpec {
 		return m.spec(m.key(), createBody{TaskType: "email", Payload: map[string]any{
 			"to": "chaos@example.com", "subject": "chaos run " + m.run, "body": "a message of the fault-injection suite"}}, expectComplete)
 	default:
+		// The sum is known in advance: a wrong result is caught too.
 		data := make([]float64, 20)
+		sum := 0.0
 		for i := range data {
 			data[i] = float64(m.rng.IntN(1000))
+			sum += data[i]
 		}
-		return m.spec(m.key(), createBody{TaskType: "data_processing", Payload: map[string]any{"data": data, "operation": "sum"}}, expectComplete)
+		return m.spec(m.key(), createBody{TaskType: "data_processing",
+			Payload: map[string]any{"data": data, "operation": "sum"}, Metadata: map[string]any{"chaos_sum": sum}}, expectComplete)
 	}
 }
 
@@ -115,5 +127,6 @@ func (m mix) flood() taskSpec {
 	if m.rng.IntN(4) == 0 {
 		p["deadline"] = m.now().Add(20 * time.Second).UTC().Format(time.RFC3339Nano)
 	}
-	return m.spec(m.key(), createBody{TaskType: "delay_task", Payload: p, Priority: "low"}, expectComplete)
+	return m.spec(m.key(), createBody{TaskType: "delay_task", Payload: p, Priority: "low",
+		Metadata: map[string]any{"chaos_kind": "flood"}}, expectComplete)
 }
