@@ -42,6 +42,9 @@ type Report struct {
 	Notes  []string `json:"notes"`
 	// Logs is the directory of the processes' logs, kept when a rule broke.
 	Logs string `json:"logs,omitempty"`
+
+	// withTasks is true when the service has tasks: the table shows them.
+	withTasks bool
 }
 
 // TaskCounts is the exact account of the run's tasks.
@@ -205,19 +208,23 @@ func (r *Report) WriteTable(w io.Writer) {
 	row("database", "%s", r.Database)
 	row("phases", "baseline %.0fs, faults %.0fs, drain %.1fs", r.Seconds.Baseline, r.Seconds.Faults, r.Seconds.Drain)
 	row("faults", "%s", faultList(r.Faults))
-	t := r.Tasks
-	row("tasks created", "%d (%d of them by a request that got no answer or an error)", t.Created, t.Unanswered)
-	row("  completed", "%d", t.Completed)
-	row("  failed", "%d (deadline misses %d)", t.Failed, r.DeadlineMisses)
-	row("  lost", "%d", t.Lost)
-	row("  ran twice", "%d", t.RanTwice)
-	row("  redelivered", "%d (webhooks sent again after their worker was killed; same Idempotency-Key)", t.Redelivered)
-	row("  deferred", "%d attempts given back (breaker open, or shutdown)", t.Deferred)
+	if r.withTasks {
+		t := r.Tasks
+		row("tasks created", "%d (%d of them by a request that got no answer or an error)", t.Created, t.Unanswered)
+		row("  completed", "%d", t.Completed)
+		row("  failed", "%d (deadline misses %d)", t.Failed, r.DeadlineMisses)
+		row("  lost", "%d", t.Lost)
+		row("  ran twice", "%d", t.RanTwice)
+		row("  redelivered", "%d (webhooks sent again after their worker was killed; same Idempotency-Key)", t.Redelivered)
+		row("  deferred", "%d attempts given back (breaker open, or shutdown)", t.Deferred)
+	}
 	h := r.HTTP
 	row("http requests", "%d (5xx %d, of which not 503: %d; no answer %d)", h.Requests, h.Errors5xx, h.Other5xx, h.NoAnswer)
 	row("readiness", "%s", recoveryList(r.Recoveries))
-	row("throughput", "%s", throughputText(r.Throughput))
-	row("latency", "%s", latencyText(r.Throughput))
+	if r.withTasks {
+		row("throughput", "%s", throughputText(r.Throughput))
+		row("latency", "%s", latencyText(r.Throughput))
+	}
 	result := "PASSED"
 	if !r.Passed {
 		result = "FAILED"

@@ -310,7 +310,7 @@ func (l *taskLoad) account(ctx context.Context, r *run, rep *Report) error {
 	l.mu.Unlock()
 	res := analyze(ledgerInput{tasks: tasks, events: events, acks: acks, deliveries: l.target.deliveries(),
 		worker: workerName(r.fleet.byPID)})
-	rep.Tasks = res.counts
+	rep.Tasks, rep.withTasks = res.counts, true
 	rep.DeadlineMisses = res.deadlineMisses
 	for _, s := range res.lost {
 		rep.broke("lost: %s", s)

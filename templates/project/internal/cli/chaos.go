@@ -27,7 +27,11 @@ func newChaosCmd(e *env) *cobra.Command {
 	duration := cmd.Flags().Duration("duration", time.Minute, "how long the load runs, faults included (the drain follows)")
 	jsonFile := cmd.Flags().String("json", "", "also write the report as JSON to this file")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if *level < 1 || *level > chaos.Levels() {
+		switch {
+		case *level > chaos.Levels() && *level <= chaos.MaxLevel:
+			return usageError{fmt.Errorf("--level %d: levels 3–%d break what the tasks feature adds (workers, a queue "+
+				"to flood, a webhook breaker); this service has levels 1–%d", *level, chaos.MaxLevel, chaos.Levels())}
+		case *level < 1 || *level > chaos.Levels():
 			return usageError{fmt.Errorf("--level must be 1–%d, got %d", chaos.Levels(), *level)}
 		}
 		bin, err := os.Executable()

@@ -86,6 +86,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newOpenAPICmd(e),
 		newVersionCmd(e),
 		newDevCmd(e),
+		newChaosCmd(e),
 		newWorkerCmd(e),
 		newAdminCmd(e),
 	)
