@@ -207,6 +207,9 @@ func (r *run) rng() *rand.Rand {
 }
 
 func (r *run) execute(ctx context.Context, f features) (rep *Report, err error) {
+	// Once interrupted, processes that exit are ending, not crashing.
+	stop := context.AfterFunc(ctx, func() { r.ending.Store(true) })
+	defer stop()
 	if err := r.makeLogDir(); err != nil {
 		return nil, err
 	}
@@ -372,7 +375,7 @@ func (r *run) exercise(ctx context.Context) (Phases, error) {
 // goroutine; a fault whose kind is still being injected is skipped. It
 // returns once every fault is undone.
 func (r *run) inject(ctx context.Context, span time.Duration) error {
-	injectors := map[string]injector{faultDatabase: r.restartDatabase, faultServer: r.killServer}
+	injectors := map[string]injector{faultDatabase: r.restartDatabase, faultServer: r.killServer, faultRestart: r.restartGracefully}
 	for _, l := range r.loads {
 		for k, inj := range l.faults(r) {
 			injectors[k] = inj
@@ -457,6 +460,31 @@ func (r *run) killServer(ctx context.Context, hold time.Duration) error {
 		return err
 	}
 	r.awaitReady(ctx, []*proc{p}, 30*time.Second)
+	return nil
+}
+
+// restartGracefully stops a process as a deploy does (an interrupt, and
+// the time it needs to finish: its requests, its running tasks), starts it
+// again after hold and, for a server, waits until it is ready.
+func (r *run) restartGracefully(ctx context.Context, hold time.Duration) error {
+	var alive []*proc
+	for _, p := range r.fleet.all() {
+		if p.alive() {
+			alive = append(alive, p)
+		}
+	}
+	if len(alive) == 0 {
+		return nil
+	}
+	p := alive[r.rng().IntN(len(alive))]
+	p.stop(30 * time.Second)
+	sleep(ctx, hold)
+	if err := p.start(); err != nil {
+		return err
+	}
+	if p.port != 0 {
+		r.awaitReady(ctx, []*proc{p}, 30*time.Second)
+	}
 	return nil
 }
 

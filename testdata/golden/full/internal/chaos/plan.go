@@ -7,13 +7,14 @@ import (
 )
 
 // The faults a run injects. Levels add them in this order; level 6 draws
-// them at random, with server kills besides.
+// them at random, with server kills and graceful restarts (a deploy) besides.
 const (
 	faultDatabase = "database restart"
 	faultWorker   = "worker kill"
 	faultFlood    = "task flood"
 	faultOutage   = "webhook outage"
 	faultServer   = "server kill"
+	faultRestart  = "graceful restart"
 )
 
 // MaxLevel is the highest level of the suite.
@@ -89,7 +90,7 @@ func schedule(level int, window time.Duration, rng *rand.Rand) []event {
 
 // randomSchedule draws a fault every 1.5–4 s; each kind appears at least once.
 func randomSchedule(window time.Duration, rng *rand.Rand) []event {
-	kinds := []string{faultDatabase, faultWorker, faultWorker, faultWorker, faultServer, faultServer, faultFlood, faultOutage}
+	kinds := []string{faultDatabase, faultWorker, faultWorker, faultWorker, faultServer, faultServer, faultRestart, faultFlood, faultOutage}
 	var evs []event
 	seen := map[string]bool{}
 	floods := 0
@@ -105,7 +106,7 @@ func randomSchedule(window time.Duration, rng *rand.Rand) []event {
 		evs = append(evs, event{at: at, kind: k, hold: randomHold(k, rng)})
 	}
 	// A short window may not draw every kind: the missing ones go at random times.
-	for _, k := range []string{faultDatabase, faultWorker, faultServer, faultFlood, faultOutage} {
+	for _, k := range []string{faultDatabase, faultWorker, faultServer, faultRestart, faultFlood, faultOutage} {
 		if !seen[k] {
 			at := between(rng, time.Second, max(window-4*time.Second, 2*time.Second))
 			evs = append(evs, event{at: at, kind: k, hold: randomHold(k, rng)})

@@ -27,7 +27,7 @@ func TestNewPlan(t *testing.T) {
 }
 
 // Each level injects its own faults and those of the levels below, within
-// the window; level 6 draws every kind, server kills included.
+// the window; level 6 draws every kind, server kills and restarts included.
 func TestScheduleAddsFaultsByLevel(t *testing.T) {
 	t.Parallel()
 	window := 45 * time.Second
@@ -40,7 +40,7 @@ func TestScheduleAddsFaultsByLevel(t *testing.T) {
 		{3, []string{faultDatabase, faultWorker}},
 		{4, []string{faultDatabase, faultFlood, faultWorker}},
 		{5, []string{faultDatabase, faultFlood, faultOutage, faultWorker}},
-		{6, []string{faultDatabase, faultServer, faultFlood, faultOutage, faultWorker}},
+		{6, []string{faultDatabase, faultRestart, faultServer, faultFlood, faultOutage, faultWorker}},
 	} {
 		evs := schedule(tc.level, window, rand.New(rand.NewPCG(1, 2)))
 		var kinds []string

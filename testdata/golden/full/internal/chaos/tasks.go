@@ -327,6 +327,9 @@ func (l *taskLoad) account(ctx context.Context, r *run, rep *Report) error {
 	for _, s := range res.redelivered {
 		rep.note("redelivered: %s", s)
 	}
+	for _, s := range res.errorAnswered {
+		rep.note("%s", s)
+	}
 	for kind, n := range res.unexpected {
 		rep.note("%d task(s) meant to complete failed: %s", n, kind)
 	}

@@ -144,6 +144,8 @@ type ledgerResult struct {
 	beyondMax      []string
 	wrong          []string
 	redelivered    []string
+	// errorAnswered names tasks created by a request answered with an error.
+	errorAnswered []string
 	// unexpected counts tasks meant to complete that failed (deadlines
 	// aside), by the start of their last error.
 	unexpected map[string]int
@@ -168,7 +170,9 @@ func analyze(in ledgerInput) ledgerResult {
 	}
 	res.counts.Created = len(in.tasks)
 	answered := map[string]bool{}
+	status := map[string]int{}
 	for _, a := range in.acks {
+		status[a.key] = a.status
 		if a.status == 201 {
 			answered[a.key] = true
 			if _, ok := byID[a.id]; !ok {
@@ -187,6 +191,9 @@ func analyze(in ledgerInput) ledgerResult {
 	for _, t := range sortedTasks(in.tasks) {
 		if !answered[t.key] {
 			res.counts.Unanswered++
+			if s := status[t.key]; s != 0 {
+				res.errorAnswered = append(res.errorAnswered, fmt.Sprintf("task %s (%s) was created, though its request was answered %d", t.id, t.taskType, s))
+			}
 		}
 		res.tally(t, in.worker, events[t.id])
 		if why := ranAgain(events[t.id], in.worker); why != "" {

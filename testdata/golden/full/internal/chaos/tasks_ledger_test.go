@@ -113,6 +113,7 @@ func TestAnalyze(t *testing.T) {
 				if r.counts.Unanswered != 2 || len(r.lost) != 0 {
 					t.Errorf("unanswered %d, lost %v", r.counts.Unanswered, r.lost)
 				}
+				wantNamed(t, "error answered", r.errorAnswered, "task u", "answered 503")
 			}},
 		{"a wrong sum", ledgerInput{tasks: []taskRow{{id: "t", key: "k-t", taskType: "data_processing", status: "completed",
 			expect: expectComplete, wantSum: "10", gotSum: "9"}, {id: "u", key: "k-u", status: "completed", wantSum: "10", gotSum: "10.0"}},
