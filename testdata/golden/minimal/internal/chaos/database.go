@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
+	"os"
 
 	"example.com/demo/internal/platform/pgembed"
 )
@@ -32,31 +32,39 @@ const chaosDBName = "chaos"
 // immediate shutdown, as in a crash) and started again.
 type embedded struct {
 	srv *pgembed.Server
+	log *os.File
 }
 
 // startEmbedded starts the cluster. Its tests' tuning stays but for one
 // setting: synchronous_commit goes back on, because with it off an immediate
 // stop loses the last transactions a client was told were committed, and the
 // run would count as lost tasks what is in fact the cluster's tuning.
-func startEmbedded(ctx context.Context, log io.Writer) (*embedded, error) {
+// Its log goes to logPath.
+func startEmbedded(ctx context.Context, logPath string) (*embedded, error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("chaos: %w", err)
+	}
 	srv, err := pgembed.Start(ctx, pgembed.Options{
 		Settings: map[string]string{"synchronous_commit": "on"},
 		Log:      log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("chaos: start PostgreSQL (or set DATABASE_URL): %w", err)
+		return nil, errors.Join(fmt.Errorf("chaos: start PostgreSQL (or set DATABASE_URL): %w", err), log.Close())
 	}
 	if err := srv.CreateDatabase(ctx, chaosDBName); err != nil {
-		return nil, errors.Join(err, srv.Stop(context.WithoutCancel(ctx)))
+		return nil, errors.Join(err, srv.Stop(context.WithoutCancel(ctx)), log.Close())
 	}
-	return &embedded{srv: srv}, nil
+	return &embedded{srv: srv, log: log}, nil
 }
 
-func (e *embedded) URL() string                     { return e.srv.DSN(chaosDBName) }
-func (e *embedded) AdminURL() string                { return e.srv.DSN(chaosDBName) }
-func (e *embedded) Down(ctx context.Context) error  { return e.srv.Halt(ctx) }
-func (e *embedded) Up(ctx context.Context) error    { return e.srv.Resume(ctx) }
-func (e *embedded) Close(ctx context.Context) error { return e.srv.Stop(ctx) }
+func (e *embedded) URL() string                    { return e.srv.DSN(chaosDBName) }
+func (e *embedded) AdminURL() string               { return e.srv.DSN(chaosDBName) }
+func (e *embedded) Down(ctx context.Context) error { return e.srv.Halt(ctx) }
+func (e *embedded) Up(ctx context.Context) error   { return e.srv.Resume(ctx) }
+func (e *embedded) Close(ctx context.Context) error {
+	return errors.Join(e.srv.Stop(ctx), e.log.Close())
+}
 func (e *embedded) Describe() string {
 	return fmt.Sprintf("throw-away PostgreSQL on 127.0.0.1:%d (stopped with an immediate shutdown and started again)", e.srv.Port)
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,13 @@ func (r *run) execute(ctx context.Context, f features) (rep *Report, err error) 
 	if err := r.makeLogDir(); err != nil {
 		return nil, err
 	}
+	// Last of all, once every process and file is closed: a run that passed
+	// leaves no logs behind (unless asked to keep them where it was told).
+	defer func() {
+		if rep != nil && rep.Passed && r.opts.LogDir == "" {
+			_ = os.RemoveAll(r.logDir)
+		}
+	}()
 	if err := r.startDatabase(ctx); err != nil {
 		return nil, err
 	}
@@ -124,11 +132,7 @@ func (r *run) startDatabase(ctx context.Context) error {
 		}
 		r.db = x
 	} else {
-		log, err := os.Create(r.logDir + string(os.PathSeparator) + "postgres.log")
-		if err != nil {
-			return fmt.Errorf("chaos: %w", err)
-		}
-		e, err := startEmbedded(ctx, log)
+		e, err := startEmbedded(ctx, filepath.Join(r.logDir, "postgres.log"))
 		if err != nil {
 			return err
 		}
@@ -213,6 +217,9 @@ func (r *run) exercise(ctx context.Context) (Phases, error) {
 			return Phases{}, err
 		}
 	}
+	if ctx.Err() != nil {
+		return Phases{}, ctx.Err()
+	}
 	stopLoad()
 	loads.Wait()
 	r.phase.Store("drain")
@@ -265,9 +272,7 @@ func (r *run) report(ctx context.Context, phases Phases) (*Report, error) {
 	}
 	r.mu.Unlock()
 	rep.judge(r.client.badAnswers(), outages)
-	if rep.Passed && r.opts.LogDir == "" {
-		_ = os.RemoveAll(r.logDir)
-	} else {
+	if !rep.Passed || r.opts.LogDir != "" {
 		rep.Logs = r.logDir
 	}
 	rep.WriteTable(r.out)
