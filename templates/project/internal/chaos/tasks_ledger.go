@@ -139,6 +139,8 @@ type ledgerInput struct {
 type ledgerResult struct {
 	counts         TaskCounts
 	deadlineMisses int
+	// missedBy counts the deadline misses by the kind of load (steady, flood).
+	missedBy map[string]int
 	lost           []string
 	twice          []string
 	beyondMax      []string
@@ -162,7 +164,7 @@ func isFinal(status string) bool {
 // earlier attempt having been taken back, none meant to fail every attempt
 // completed (an attempt beyond max_attempts), and every sum is right.
 func analyze(in ledgerInput) ledgerResult {
-	res := ledgerResult{unexpected: map[string]int{}}
+	res := ledgerResult{unexpected: map[string]int{}, missedBy: map[string]int{}}
 	byID := map[string]taskRow{}
 	byKey := map[string]taskRow{}
 	for _, t := range in.tasks {
@@ -226,6 +228,7 @@ func (res *ledgerResult) tally(t taskRow, worker func(string) string, evs []task
 		res.counts.Failed++
 		if isDeadlineMiss(t.lastError) {
 			res.deadlineMisses++
+			res.missedBy[t.kind]++
 		} else if t.expect == expectComplete {
 			res.unexpected[errorKind(t.lastError)]++
 		}

@@ -259,7 +259,7 @@ func recoveryList(rs []float64) string {
 	}
 	parts := make([]string, len(rs))
 	for i, s := range rs {
-		parts[i] = fmt.Sprintf("%.1fs", s)
+		parts[i] = fmt.Sprintf("%.2fs", s)
 	}
 	return fmt.Sprintf("200 on every server %s after the database's returns (limit %s)", strings.Join(parts, ", "), ReadinessLimit)
 }

@@ -41,6 +41,10 @@ func (l *taskLoad) account(ctx context.Context, r *run, rep *Report) error {
 	for _, s := range res.errorAnswered {
 		rep.note("%s", s)
 	}
+	if res.deadlineMisses > 0 {
+		rep.note("deadline misses: %d of the steady load's tasks (a deadline a minute away, high priority), %d of a flood's (20 s away, low priority)",
+			res.missedBy["steady"], res.missedBy["flood"])
+	}
 	for kind, n := range res.unexpected {
 		rep.note("%d task(s) meant to complete failed: %s", n, kind)
 	}
