@@ -140,12 +140,12 @@ type ledgerResult struct {
 	counts         TaskCounts
 	deadlineMisses int
 	// missedBy counts the deadline misses by the kind of load (steady, flood).
-	missedBy map[string]int
-	lost           []string
-	twice          []string
-	beyondMax      []string
-	wrong          []string
-	redelivered    []string
+	missedBy    map[string]int
+	lost        []string
+	twice       []string
+	beyondMax   []string
+	wrong       []string
+	redelivered []string
 	// errorAnswered names tasks created by a request answered with an error.
 	errorAnswered []string
 	// unexpected counts tasks meant to complete that failed (deadlines
