@@ -10,9 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"example.com/demo/internal/app"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
-	"example.com/demo/internal/tasks"
 )
 
 func newWorkerCmd(e *env) *cobra.Command {
@@ -30,7 +30,7 @@ func newWorkerCmd(e *env) *cobra.Command {
 			flags["tasks.concurrency"] = *concurrency
 		}
 		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
-			svc, err := tasks.NewService(pool, cfg.Tasks, e.logger(cfg), prometheus.NewRegistry())
+			svc, err := app.NewTaskService(pool, cfg, e.logger(cfg), prometheus.NewRegistry())
 			if err != nil {
 				return err
 			}
@@ -39,6 +39,17 @@ func newWorkerCmd(e *env) *cobra.Command {
 		})
 	}
 	return cmd
+}
+
+// noWorkerFlag is serve's --no-worker, for when workers run as processes of
+// their own.
+func noWorkerFlag(serve *cobra.Command) func(keys map[string]any) {
+	noWorker := serve.Flags().Bool("no-worker", false, "do not run the task worker in this process")
+	return func(keys map[string]any) {
+		if *noWorker {
+			keys["tasks.worker"] = false
+		}
+	}
 }
 
 // How withDatabase meets a database it cannot reach.

@@ -63,6 +63,9 @@ type Config struct {
 	// Docs configures the API's description: the OpenAPI document and the
 	// page that renders it.
 	Docs Docs `mapstructure:"docs"`
+	// Features holds the sections of the optional features (features.go):
+	// cfg.Tasks, keys tasks.*.
+	Features `mapstructure:",squash"`
 }
 
 // Docs configures GET /api/v1/openapi.json and the page GET /api/v1/docs.
@@ -92,6 +95,7 @@ func Defaults(env string) Config {
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
 		Docs:               Docs{Enabled: true},
+		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
 		c.Host = ""
@@ -110,10 +114,15 @@ func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.
 
 // Validate checks every setting and names the first bad key.
 func (c *Config) Validate() error {
-	checks := []error{
+	return firstError(
 		c.validateCore(),
-	}
-	for _, err := range checks {
+		c.Features.validate(),
+	)
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
