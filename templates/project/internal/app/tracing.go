@@ -20,15 +20,16 @@ func WithSpanExporter(exp sdktrace.SpanExporter) Option {
 }
 
 // NewTracing starts the tracing cfg asks for (the OTEL_* variables), or
-// returns nil when it is off. Shutdown flushes it.
-func NewTracing(ctx context.Context, cfg config.Tracing) (*telemetry.Tracing, error) {
-	return telemetry.New(ctx, tracingSettings(cfg))
+// returns nil when it is off; spans that cannot be exported are logged on
+// log. Shutdown flushes it.
+func NewTracing(ctx context.Context, cfg config.Tracing, log *slog.Logger) (*telemetry.Tracing, error) {
+	return telemetry.New(ctx, tracingSettings(cfg, log))
 }
 
-func tracingSettings(t config.Tracing) telemetry.Settings {
+func tracingSettings(t config.Tracing, log *slog.Logger) telemetry.Settings {
 	return telemetry.Settings{
+		Log:            log,
 		Endpoint:       t.Endpoint,
-		JSON:           t.Protocol == "http/json",
 		Headers:        t.Headers,
 		Timeout:        t.Timeout,
 		Gzip:           t.Compression == "gzip",
@@ -44,7 +45,7 @@ func tracingSettings(t config.Tracing) telemetry.Settings {
 // startTracing starts the service's tracing and has Close flush it last,
 // after everything that makes spans has stopped. Off, it returns nil.
 func (a *App) startTracing(ctx context.Context, o options) (*telemetry.Tracing, error) {
-	s := tracingSettings(a.cfg.Tracing)
+	s := tracingSettings(a.cfg.Tracing, a.logger)
 	if o.spans != nil {
 		s.Exporter = o.spans
 	}

@@ -70,7 +70,7 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	}
 	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
 	cfg.DatabaseURL = url
-	tr, err := app.NewTracing(ctx, cfg.Tracing)
+	tr, err := app.NewTracing(ctx, cfg.Tracing, e.logger(cfg))
 	if err != nil {
 		return err
 	}

@@ -18,14 +18,11 @@ import (
 // traced and no exporter runs.
 type Tracing struct {
 	// Endpoint is the URL the spans are posted to (OTLP over HTTP with
-	// protobuf): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else
+	// protobuf, the only OTEL_EXPORTER_OTLP_PROTOCOL accepted): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else
 	// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces", else, with
 	// OTEL_TRACES_EXPORTER=otlp alone, http://localhost:4318/v1/traces.
 	// Empty: tracing is off.
 	Endpoint string
-	// Protocol is http/protobuf (default) or http/json
-	// (OTEL_EXPORTER_OTLP_PROTOCOL and its TRACES_ twin).
-	Protocol string
 	// Headers are sent with every export (OTEL_EXPORTER_OTLP_HEADERS and
 	// OTEL_EXPORTER_OTLP_TRACES_HEADERS, "key=value,…", values URL-encoded),
 	// e.g. a vendor's API key.
@@ -88,7 +85,7 @@ func loadTracing(getenv func(string) string) (Tracing, error) {
 	}
 	steps := []func() error{
 		func() error { return t.setEndpoint(getenv, otlp) },
-		func() error { return t.setProtocol(otlp("PROTOCOL")) },
+		func() error { return checkProtocol(otlp("PROTOCOL")) },
 		func() (err error) { t.Headers, err = parsePairs(otlp("HEADERS")); return err },
 		func() error { return t.setTimeout(otlp("TIMEOUT")) },
 		func() error { return t.setCompression(otlp("COMPRESSION")) },
@@ -146,16 +143,12 @@ func (t *Tracing) setEndpoint(getenv func(string) string, otlp func(string) (str
 	return nil
 }
 
-// setProtocol accepts OTLP over HTTP alone: gRPC would bring a second HTTP
-// stack into every binary, and every collector takes both.
-func (t *Tracing) setProtocol(name, raw string) error {
-	switch raw {
-	case "", "http/protobuf":
-		t.Protocol = "http/protobuf"
-	case "http/json":
-		t.Protocol = raw
-	default:
-		return invalidVar(name, "must be http/protobuf or http/json (OTLP over HTTP; collectors take it on port 4318)", raw)
+// checkProtocol accepts OTLP over HTTP with protobuf alone, which every
+// collector takes (on port 4318): gRPC would bring a second HTTP stack
+// into every binary.
+func checkProtocol(name, raw string) error {
+	if raw != "" && raw != "http/protobuf" {
+		return invalidVar(name, "must be http/protobuf (collectors take it on port 4318)", raw)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 func TestLoadTracing(t *testing.T) {
 	t.Parallel()
 	on := func(mod func(*Tracing)) Tracing {
-		tr := Tracing{Endpoint: "http://collector:4318/v1/traces", Protocol: "http/protobuf", Headers: map[string]string{},
+		tr := Tracing{Endpoint: "http://collector:4318/v1/traces", Headers: map[string]string{},
 			Timeout: 10 * time.Second, Compression: "none", ResourceAttributes: map[string]string{},
 			Sampler: "parentbased_always_on", SamplerArg: 1, Propagators: []string{"tracecontext", "baggage"}}
 		if mod != nil {
@@ -38,7 +38,7 @@ func TestLoadTracing(t *testing.T) {
 		{"everything", map[string]string{
 			"OTEL_EXPORTER_OTLP_ENDPOINT":           "http://collector:4318",
 			"OTEL_EXPORTER_OTLP_PROTOCOL":           "http/protobuf",
-			"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL":    "http/json",
+			"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL":    "http/protobuf",
 			"OTEL_EXPORTER_OTLP_HEADERS":            "api-key=a%20b,x=1",
 			"OTEL_EXPORTER_OTLP_TRACES_HEADERS":     "only=traces",
 			"OTEL_EXPORTER_OTLP_TIMEOUT":            "2500",
@@ -48,7 +48,6 @@ func TestLoadTracing(t *testing.T) {
 			"OTEL_TRACES_SAMPLER_ARG":               "0.25",
 			"OTEL_PROPAGATORS":                      "tracecontext",
 		}, on(func(t *Tracing) {
-			t.Protocol = "http/json"
 			t.Headers = map[string]string{"only": "traces"}
 			t.Timeout = 2500 * time.Millisecond
 			t.Compression = "gzip"
@@ -94,7 +93,8 @@ func TestLoadTracingRefusesBadValues(t *testing.T) {
 		{map[string]string{"OTEL_SDK_DISABLED": "maybe"}, "OTEL_SDK_DISABLED: must be true or false"},
 		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT: must be an http or https URL"},
 		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://x/"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: must be an http or https URL"},
-		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTEL_EXPORTER_OTLP_PROTOCOL: must be http/protobuf or http/json"},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTEL_EXPORTER_OTLP_PROTOCOL: must be http/protobuf"},
+		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"}, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: must be http/protobuf"},
 		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "10s"}, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: must be a positive number of milliseconds"},
 		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, "OTEL_EXPORTER_OTLP_COMPRESSION: must be gzip or none"},
 		{map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "sometimes"}, "OTEL_TRACES_SAMPLER: must be one of"},

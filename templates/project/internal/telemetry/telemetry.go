@@ -10,10 +10,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -23,11 +23,9 @@ import (
 
 // Settings configures tracing. The zero value is valid: tracing is off.
 type Settings struct {
-	// Endpoint is the URL spans are posted to with OTLP over HTTP
-	// (…/v1/traces). Empty, and no Exporter: tracing is off.
+	// Endpoint is the URL spans are posted to with OTLP over HTTP, as
+	// protobuf (…/v1/traces). Empty, and no Exporter: tracing is off.
 	Endpoint string
-	// JSON posts spans as JSON instead of protobuf (default protobuf).
-	JSON bool
 	// Headers are sent with every export (default none).
 	Headers map[string]string
 	// Timeout bounds one export (default 10s).
@@ -49,6 +47,10 @@ type Settings struct {
 	// Propagators name the header formats a trace crosses processes in:
 	// tracecontext, baggage (default nil: both; empty: none).
 	Propagators []string
+	// Log receives a warning for each batch of spans that could not be
+	// exported (default nil: the SDK reports it to otel's error handler,
+	// which prints it on stderr).
+	Log *slog.Logger
 	// Exporter, when set, receives the spans instead of an OTLP endpoint,
 	// each as it ends (tests give tracetest.NewInMemoryExporter()).
 	Exporter sdktrace.SpanExporter
@@ -63,7 +65,8 @@ type Tracing struct {
 
 // New starts tracing as s says, or returns nil when s turns it off. The
 // exporter connects lazily: an unreachable collector is not an error here,
-// and its failed exports are dropped after the exporter's own retries.
+// and an export that still fails after its retries is dropped and logged
+// (Settings.Log).
 func New(ctx context.Context, s Settings) (*Tracing, error) {
 	if s.Endpoint == "" && s.Exporter == nil {
 		return nil, nil
@@ -72,44 +75,23 @@ func New(ctx context.Context, s Settings) (*Tracing, error) {
 	if err != nil {
 		return nil, err
 	}
-	spans, err := newProcessor(ctx, s)
-	if err != nil {
-		return nil, err
-	}
 	return &Tracing{
 		provider: sdktrace.NewTracerProvider(
 			sdktrace.WithResource(process),
 			sdktrace.WithSampler(sampler(s.Sampler, s.Ratio)),
-			sdktrace.WithSpanProcessor(spans),
+			sdktrace.WithSpanProcessor(newProcessor(s)),
 		),
 		propagator: propagator(s.Propagators),
 	}, nil
 }
 
-// newProcessor batches spans for the OTLP exporter, or hands them one by
+// newProcessor batches spans for the OTLP endpoint, or hands them one by
 // one to s.Exporter, so that a test sees a span as soon as it ends.
-func newProcessor(ctx context.Context, s Settings) (sdktrace.SpanProcessor, error) {
+func newProcessor(s Settings) sdktrace.SpanProcessor {
 	if s.Exporter != nil {
-		return sdktrace.NewSimpleSpanProcessor(s.Exporter), nil
+		return sdktrace.NewSimpleSpanProcessor(s.Exporter)
 	}
-	opts := []otlptracehttp.Option{
-		otlptracehttp.WithEndpointURL(s.Endpoint),
-		otlptracehttp.WithTimeout(cmp.Or(s.Timeout, 10*time.Second)),
-	}
-	if len(s.Headers) > 0 {
-		opts = append(opts, otlptracehttp.WithHeaders(s.Headers))
-	}
-	if s.Gzip {
-		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-	}
-	if s.JSON {
-		opts = append(opts, otlptracehttp.WithEncoding(otlptracehttp.EncodingJSON))
-	}
-	exp, err := otlptracehttp.New(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("telemetry: exporter: %w", err)
-	}
-	return sdktrace.NewBatchSpanProcessor(exp), nil
+	return sdktrace.NewBatchSpanProcessor(newOTLPExporter(s, cmp.Or(s.Timeout, 10*time.Second)))
 }
 
 func newResource(ctx context.Context, s Settings) (*resource.Resource, error) {
