@@ -18,20 +18,21 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
 
 // collector answers exports with the statuses of its script in turn, then
-// 200, and keeps the requests it accepted, decoded as a collector does.
+// 200, and keeps the requests it accepted. It decodes them as TracesData,
+// which the protocol defines to be byte for byte the collector's
+// ExportTraceServiceRequest (whose Go package would bring gRPC in).
 type collector struct {
 	*httptest.Server
 	mu       sync.Mutex
 	script   []int
 	calls    int
-	requests []*coltracepb.ExportTraceServiceRequest
+	requests []*tracepb.TracesData
 	headers  []http.Header
 }
 
@@ -48,7 +49,7 @@ func newCollector(t *testing.T, script ...int) *collector {
 			return
 		}
 		body, _ := io.ReadAll(r.Body)
-		var req coltracepb.ExportTraceServiceRequest
+		var req tracepb.TracesData
 		if err := proto.Unmarshal(body, &req); err != nil || r.Header.Get("Content-Type") != "application/x-protobuf" {
 			w.WriteHeader(http.StatusBadRequest)
 			return

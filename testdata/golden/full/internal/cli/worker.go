@@ -10,9 +10,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"example.com/demo/internal/app"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
 	"example.com/demo/internal/tasks"
+	"example.com/demo/internal/telemetry"
 )
 
 func newWorkerCmd(e *env) *cobra.Command {
@@ -29,8 +31,8 @@ func newWorkerCmd(e *env) *cobra.Command {
 		if cmd.Flags().Changed("concurrency") {
 			flags["tasks.concurrency"] = *concurrency
 		}
-		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
-			svc, err := tasks.NewService(pool, cfg.Tasks, e.logger(cfg), prometheus.NewRegistry())
+		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, tr *telemetry.Tracing) error {
+			svc, err := tasks.NewService(pool, cfg.Tasks, tr.Logger(e.logger(cfg)), prometheus.NewRegistry(), tr.Tracer())
 			if err != nil {
 				return err
 			}
@@ -52,9 +54,12 @@ const (
 
 // withDatabase loads the configuration, connects (starting the local
 // PostgreSQL in development when DATABASE_URL is unset), migrates when
-// auto_migrate is on, and runs fn with a pool. With awaitDatabase it waits
-// for a database that cannot be reached yet, until ctx ends.
-func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool, fn func(context.Context, *config.Config, *pgxpool.Pool) error) (err error) {
+// auto_migrate is on, and runs fn with a pool whose statements are traced
+// when the OTEL_* variables turn tracing on (tr is nil when they do not).
+// With awaitDatabase it waits for a database that cannot be reached yet,
+// until ctx ends.
+func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool,
+	fn func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, tr *telemetry.Tracing) error) (err error) {
 	cfg, err := e.loadConfig(flags)
 	if err != nil {
 		return err
@@ -65,7 +70,12 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	}
 	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
 	cfg.DatabaseURL = url
-	pool, err := database.NewPool(ctx, url)
+	tr, err := app.NewTracing(ctx, cfg.Tracing, e.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, tr.Shutdown(context.WithoutCancel(ctx))) }()
+	pool, err := database.NewPool(ctx, url, tr.ConfigurePool)
 	if err != nil {
 		return err
 	}
@@ -85,7 +95,7 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	if err != nil {
 		return err
 	}
-	return fn(ctx, cfg, pool)
+	return fn(ctx, cfg, pool, tr)
 }
 
 // startup migrates when auto_migrate is on and checks that the database answers.

@@ -63,6 +63,8 @@ type Config struct {
 	// Docs configures the API's description: the OpenAPI document and the
 	// page that renders it.
 	Docs Docs `mapstructure:"docs"`
+	// Tracing is read from the standard OTEL_* variables alone (tracing.go).
+	Tracing Tracing `mapstructure:"-"`
 	// Auth configures sessions, rate limits and password hashing.
 	Auth Auth `mapstructure:"auth"`
 	// InitialAdmin is created at start-up when no admin exists (INITIAL_ADMIN_PASSWORD…).

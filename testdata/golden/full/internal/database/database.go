@@ -32,12 +32,16 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 
 // NewPool returns a pool on url without connecting: its connections are made
 // when first needed, so a database that is down now is not an error yet.
-func NewPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// configure, if any, adjusts the pool's settings last (a tracer…).
+func NewPool(ctx context.Context, url string, configure ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database: parse url: %w", err)
 	}
 	applyPoolDefaults(cfg, url)
+	for _, fn := range configure {
+		fn(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database: open: %w", err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/platform/breaker"
@@ -19,8 +20,9 @@ type Service struct {
 }
 
 // NewService builds a worker running the built-in handlers with the
-// settings of cfg, its metrics registered on reg.
-func NewService(pool *pgxpool.Pool, cfg config.Tasks, log *slog.Logger, reg prometheus.Registerer) (*Service, error) {
+// settings of cfg, its metrics registered on reg, its attempts traced by
+// tracer (nil: not traced).
+func NewService(pool *pgxpool.Pool, cfg config.Tasks, log *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer) (*Service, error) {
 	metrics, err := NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -35,7 +37,9 @@ func NewService(pool *pgxpool.Pool, cfg config.Tasks, log *slog.Logger, reg prom
 		Store:               NewStore(pool),
 		Logger:              log,
 	})
-	w := NewWorker(pool, r, SettingsFrom(cfg), log, metrics)
+	s := SettingsFrom(cfg)
+	s.Tracer = tracer
+	w := NewWorker(pool, r, s, log, metrics)
 	return &Service{Worker: w, Outbox: outbox}, nil
 }
 

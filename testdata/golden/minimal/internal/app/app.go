@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"example.com/demo/internal/buildinfo"
 	"example.com/demo/internal/config"
@@ -47,6 +48,7 @@ type Option func(*options)
 type options struct {
 	routes    func(*gin.RouterGroup)
 	directURL string
+	spans     sdktrace.SpanExporter
 }
 
 // WithRoutes adds routes under /api/v1 besides those of routes.go (for tests).
@@ -76,11 +78,16 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 			a.Close()
 		}
 	}()
+	tracing, err := a.startTracing(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	logger = a.logger // with trace ids when tracing is on
 	migrator, err := database.NewMigrator()
 	if err != nil {
 		return nil, err
 	}
-	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL); err != nil {
+	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL, tracing.ConfigurePool); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.pool.Close)
@@ -105,6 +112,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 		Metrics:     metrics,
 		Version:     buildinfo.Version,
 		Started:     time.Now(),
+		Tracing:     tracing,
 		ExtraRoutes: o.routes,
 	}
 	startup := func(ctx context.Context) error {

@@ -63,6 +63,8 @@ type Config struct {
 	// Docs configures the API's description: the OpenAPI document and the
 	// page that renders it.
 	Docs Docs `mapstructure:"docs"`
+	// Tracing is read from the standard OTEL_* variables alone (tracing.go).
+	Tracing Tracing `mapstructure:"-"`
 }
 
 // Docs configures GET /api/v1/openapi.json and the page GET /api/v1/docs.
