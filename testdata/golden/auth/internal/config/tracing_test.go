@@ -1,7 +1,9 @@
 package config
 
 import (
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +115,26 @@ func TestLoadTracingRefusesBadValues(t *testing.T) {
 				t.Errorf("the error repeats a header: %v", err)
 			}
 		})
+	}
+}
+
+// TracingVariables names exactly the variables loadTracing reads.
+func TestTracingVariablesAreThoseRead(t *testing.T) {
+	t.Parallel()
+	read := map[string]bool{}
+	_, err := loadTracing(func(k string) string {
+		read[k] = true
+		if k == "OTEL_TRACES_EXPORTER" {
+			return "otlp"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(maps.Keys(read))
+	if want := TracingVariables(); !slices.Equal(got, want) {
+		t.Errorf("read %v\nlisted %v", got, want)
 	}
 }
 
