@@ -53,6 +53,18 @@ type Tracing struct {
 	Propagators []string
 }
 
+// TracingVariables lists the OTEL_* variables Load reads, for the files that
+// set the service's environment (deploy manifests, .env).
+func TracingVariables() []string {
+	vars := []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
+		"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_PROPAGATORS"}
+	for _, v := range []string{"ENDPOINT", "PROTOCOL", "HEADERS", "TIMEOUT", "COMPRESSION"} {
+		vars = append(vars, "OTEL_EXPORTER_OTLP_"+v, "OTEL_EXPORTER_OTLP_TRACES_"+v)
+	}
+	slices.Sort(vars)
+	return vars
+}
+
 // Enabled reports whether spans are exported.
 func (t Tracing) Enabled() bool { return t.Endpoint != "" }
 
