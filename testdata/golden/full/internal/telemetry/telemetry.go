@@ -32,7 +32,8 @@ type Settings struct {
 	Timeout time.Duration
 	// Gzip compresses the exports (default off).
 	Gzip bool
-	// ServiceName is service.name on every span (default "unknown_service").
+	// ServiceName is service.name on every span (default
+	// "unknown_service", as the specification has it).
 	ServiceName string
 	// ServiceVersion is service.version on every span (default none).
 	ServiceVersion string
@@ -99,9 +100,7 @@ func newResource(ctx context.Context, s Settings) (*resource.Resource, error) {
 	for k, v := range s.Attributes {
 		attrs = append(attrs, attribute.String(k, v))
 	}
-	if s.ServiceName != "" {
-		attrs = append(attrs, semconv.ServiceName(s.ServiceName))
-	}
+	attrs = append(attrs, semconv.ServiceName(cmp.Or(s.ServiceName, "unknown_service")))
 	if s.ServiceVersion != "" {
 		attrs = append(attrs, semconv.ServiceVersion(s.ServiceVersion))
 	}
