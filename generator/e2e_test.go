@@ -172,6 +172,9 @@ func (p project) addTasksAfterEdits() {
 	g.edit("internal/httpapi/routes.go", "\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n",
 		"\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
 	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
+	// Every served route is in the OpenAPI document (the project's own tests
+	// say so): the owner describes theirs in a part of their own.
+	g.write("internal/httpapi/openapi/ping.yaml", pingPart)
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
 	// What `migrate create notes` writes after the auth variant's latest, 000004_auth_instances.
@@ -196,6 +199,25 @@ func (p project) addTasksAfterEdits() {
 	}
 	p.check()
 }
+
+// pingPart is the OpenAPI part an owner writes for their own /ping route.
+const pingPart = `tags:
+  - name: ping
+    description: Our load balancer's check.
+paths:
+  /api/v1/ping:
+    get:
+      operationId: ping
+      tags: [ping]
+      summary: Answer pong
+      responses:
+        '200':
+          description: pong
+          content:
+            text/plain:
+              schema: {type: string}
+        '500': {$ref: '#/components/responses/InternalError'}
+`
 
 type project struct {
 	t   *testing.T
