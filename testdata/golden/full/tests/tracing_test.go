@@ -28,9 +28,17 @@ import (
 	"example.com/demo/internal/config"
 )
 
-// testWait bounds the waits for what happens just after an answer: a
-// generous deadline, never a timing assertion.
-const testWait = 30 * time.Second
+// waitUntil polls cond until it holds, for what happens just after an
+// answer (a span ends, a log line is written), and reports whether it did
+// within a generous deadline: never a timing assertion.
+func waitUntil(cond func() bool) bool {
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
 
 // A caller's trace context, as a traced client or a proxy sends it.
 const (
@@ -267,7 +275,7 @@ func (r *otlpReceiver) received() (names, services map[string]bool, posts int) {
 func waitSpan(t *testing.T, exp *tracetest.InMemoryExporter, match func(tracetest.SpanStub) bool) tracetest.SpanStub {
 	t.Helper()
 	var found tracetest.SpanStub
-	ok := apptest.Eventually(testWait, func() bool {
+	ok := waitUntil(func() bool {
 		for _, s := range exp.GetSpans() {
 			if match(s) {
 				found = s
@@ -304,7 +312,7 @@ func attr(s tracetest.SpanStub, key string) string {
 func accessLine(t *testing.T, ta *apptest.TestApp, path string) map[string]any {
 	t.Helper()
 	var line map[string]any
-	ok := apptest.Eventually(testWait, func() bool {
+	ok := waitUntil(func() bool {
 		sc := bufio.NewScanner(strings.NewReader(ta.Logs()))
 		for sc.Scan() {
 			var l map[string]any
