@@ -112,11 +112,7 @@ func (h webhookHandler) post(ctx context.Context, target string, body []byte, t 
 	req.Header.Set("X-Task-Attempt", strconv.Itoa(t.CurrentAttempt))
 	req, traced := traceOutgoing(req)
 	resp, err := h.client.Do(req)
-	if resp != nil {
-		traced(resp.StatusCode, nil)
-	} else {
-		traced(0, err)
-	}
+	traced(resp, err)
 	if err != nil {
 		if errors.Is(err, errForbiddenAddress) {
 			return retry.Permanent(err)

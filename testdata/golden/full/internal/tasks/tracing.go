@@ -77,11 +77,11 @@ func endAttempt(span trace.Span, o outcome) {
 // that the receiver's spans join the trace. The URL is recorded without
 // its query and user info, which may hold credentials. When the attempt is
 // not traced the request goes unchanged. The returned function ends the
-// span with the reply's status (0 and the error when none came).
-func traceOutgoing(req *http.Request) (*http.Request, func(status int, err error)) {
+// span with the reply's status, or the error when no reply came.
+func traceOutgoing(req *http.Request) (*http.Request, func(*http.Response, error)) {
 	parent := trace.SpanFromContext(req.Context())
 	if !parent.SpanContext().IsValid() {
-		return req, func(int, error) {}
+		return req, func(*http.Response, error) {}
 	}
 	u := *req.URL
 	u.RawQuery, u.ForceQuery, u.User, u.Fragment = "", false, nil, ""
@@ -94,15 +94,16 @@ func traceOutgoing(req *http.Request) (*http.Request, func(status int, err error
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	req = req.WithContext(ctx)
 	traceFormat.Inject(ctx, propagation.HeaderCarrier(req.Header))
-	return req, func(status int, err error) {
-		if err != nil {
+	return req, func(resp *http.Response, err error) {
+		switch {
+		case err != nil:
 			span.RecordError(err)
 			span.SetStatus(codes.Error, err.Error())
-		} else {
-			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
-			if status >= http.StatusBadRequest {
-				span.SetStatus(codes.Error, http.StatusText(status))
-			}
+		case resp.StatusCode >= http.StatusBadRequest:
+			span.SetStatus(codes.Error, http.StatusText(resp.StatusCode))
+		}
+		if resp != nil {
+			span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
 		}
 		span.End()
 	}
