@@ -17,7 +17,7 @@ import (
 )
 
 // TestGeneratedDocs keeps docs/generated-api.md and docs/generated-cli.md in
-// step with the templates: every route of routes.go is on the API page and
+// step with the templates: every route of routes*.go is on the API page and
 // every route on that page is served; every command and flag of internal/cli
 // is on the CLI page.
 func TestGeneratedDocs(t *testing.T) {
@@ -28,12 +28,12 @@ func TestGeneratedDocs(t *testing.T) {
 		served := templateRoutes(t)
 		for _, r := range served {
 			if !strings.Contains(page, "`"+r+"`") {
-				t.Errorf("docs/generated-api.md does not describe `%s` (templates/project/internal/httpapi/routes.go)", r)
+				t.Errorf("docs/generated-api.md does not describe `%s` (templates/project/internal/httpapi/routes*.go)", r)
 			}
 		}
 		for _, m := range docRoute.FindAllStringSubmatch(page, -1) {
 			if !slices.Contains(served, m[1]) {
-				t.Errorf("docs/generated-api.md describes `%s`, which routes.go does not serve", m[1])
+				t.Errorf("docs/generated-api.md describes `%s`, which routes*.go do not serve", m[1])
 			}
 		}
 	})
@@ -66,30 +66,56 @@ func readDoc(t *testing.T, name string) string {
 	return string(data)
 }
 
-// templateRoutes reads routes.go and returns "METHOD /path" for every route,
-// following the groups' prefixes; :param becomes {param}.
+// templateRoutes reads routes.go and the features' routes_*.go and returns
+// "METHOD /path" for every route, following the groups' prefixes; :param
+// becomes {param}. A feature's routes hang off its parameter api, the
+// /api/v1 group.
 func templateRoutes(t *testing.T) []string {
 	t.Helper()
-	f := parseTemplate(t, "project/internal/httpapi/routes.go")
-	prefix := map[string]string{}
+	names, err := fs.Glob(templates.FS, "project/internal/httpapi/routes*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var routes []string
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			if name, group, ok := groupOf(n, prefix); ok {
-				prefix[name] = group
-			}
-		case *ast.CallExpr:
-			if route, ok := routeOf(n, prefix); ok {
-				routes = append(routes, route)
-			}
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
 		}
-		return true
-	})
+		prefix := map[string]string{}
+		ast.Inspect(parseTemplate(t, name), func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncType: // of a declaration or a literal
+				if hasParam(n, "api") {
+					prefix["api"] = "/api/v1"
+				}
+			case *ast.AssignStmt:
+				if name, group, ok := groupOf(n, prefix); ok {
+					prefix[name] = group
+				}
+			case *ast.CallExpr:
+				if route, ok := routeOf(n, prefix); ok {
+					routes = append(routes, route)
+				}
+			}
+			return true
+		})
+	}
 	if len(routes) == 0 {
-		t.Fatal("no routes found in routes.go")
+		t.Fatal("no routes found in routes*.go")
 	}
 	return routes
+}
+
+// hasParam reports whether a function takes a parameter of that name.
+func hasParam(fn *ast.FuncType, name string) bool {
+	for _, field := range fn.Params.List {
+		for _, id := range field.Names {
+			if id.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // groupOf reads `x := s.engine` and `x := y.Group("/prefix", …)`.

@@ -169,8 +169,8 @@ func (p project) check() {
 func (p project) addTasksAfterEdits() {
 	t := p.t
 	g := gitProject{t, p.dir}
-	g.edit("internal/httpapi/routes.go", "\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n",
-		"\tadmin.GET(\"/admin/users/stats\", s.handleUserStats)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
+	g.edit("internal/httpapi/routes.go", "\tapi.HEAD(\"/health/startup\", s.handleStartup)\n",
+		"\tapi.HEAD(\"/health/startup\", s.handleStartup)\n\tapi.GET(\"/ping\", func(c *gin.Context) { c.String(http.StatusOK, \"pong\") })\n")
 	g.edit("internal/httpapi/routes.go", "import (\n", "import (\n\t\"net/http\"\n\n")
 	// Every served route is in the OpenAPI document (the project's own tests
 	// say so): the owner describes theirs in a part of their own.
@@ -191,8 +191,12 @@ func (p project) addTasksAfterEdits() {
 	if err := u.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(p.dir, "migrations", "000006_tasks.up.sql")); err != nil {
-		t.Errorf("tasks' migration does not follow the owner's: %v", err)
+	// tasks brings two migrations (000003_tasks, 000005_tasks_controls in
+	// the templates): both follow the owner's, in their order.
+	for _, name := range []string{"000006_tasks.up.sql", "000007_tasks_controls.up.sql"} {
+		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
+			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
+		}
 	}
 	if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 		t.Errorf("go.mod is not tidy after add:\n%s", out)

@@ -26,7 +26,7 @@ const (
 
 // goJob is one Go file on its way from the template tree to the project.
 type goJob struct {
-	name   string            // path in the generated project, for errors
+	name   string            // the source's path (project/… or runtime/…), for errors
 	on     func(string) bool // whether a feature is selected
 	module string
 	consts map[string]string // identity constants to set (Go literals); nil for most files

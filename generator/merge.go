@@ -27,9 +27,16 @@ const (
 	KeptEdited
 	// LeftDeleted: deleted in the project, changed upstream: stays deleted.
 	LeftDeleted
+	// KeptMigration: a migration the project has, changed upstream: left as
+	// it is, since databases that applied it will not run it again
+	// (MigrationChangedNote says what to do).
+	KeptMigration
 )
 
-var actionNames = [...]string{"added", "replaced", "merged", "conflict", "deleted", "kept", "not restored"}
+var actionNames = [...]string{"added", "replaced", "merged", "conflict", "deleted", "kept", "not restored", "left as is"}
+
+// MigrationChangedNote explains a KeptMigration to the project's owner.
+const MigrationChangedNote = "changed upstream; databases that applied it will not run it again — add a new migration"
 
 func (a Action) String() string { return actionNames[a] }
 
@@ -54,7 +61,9 @@ type mergeFunc func(ours, base, theirs []byte) (merged []byte, conflicts int, er
 // change are never looked at: whatever the owner did to them stays. A line
 // the owner wrote is never dropped: edited files are merged, or written with
 // both versions between conflict markers, and an edited file that upstream
-// removed is kept.
+// removed is kept. A migration the project already has is never rewritten:
+// golang-migrate runs a version once, so a change to it would reach new
+// databases only.
 func planMerge(base, next, current map[string][]byte, merge mergeFunc) ([]Change, error) {
 	paths := slices.Sorted(maps.Keys(base))
 	for p := range next {
@@ -93,6 +102,8 @@ func mergeOne(p string, base, next, current map[string][]byte, merge mergeFunc) 
 		return &Change{Path: p, Action: Added, Data: n}, nil
 	case !inC:
 		return &Change{Path: p, Action: LeftDeleted}, nil
+	case inB && isMigration(p):
+		return &Change{Path: p, Action: KeptMigration}, nil
 	case inB && bytes.Equal(c, b):
 		return &Change{Path: p, Action: Replaced, Data: n}, nil
 	}

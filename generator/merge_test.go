@@ -11,7 +11,8 @@ import (
 	"github.com/starter-go/starter/templates"
 )
 
-// gitMerge is planMerge's three-way merge through the real git merge-file.
+// gitMerge is planMerge's three-way merge through the real git merge-file,
+// in a directory of its own: parallel tests each need theirs.
 func gitMerge(t *testing.T) mergeFunc {
 	t.Helper()
 	gitPath, err := exec.LookPath("git")
@@ -37,7 +38,6 @@ func lines(n int, repl ...any) []byte {
 
 func TestPlanMerge(t *testing.T) {
 	t.Parallel()
-	merge := gitMerge(t)
 	file := func(b []byte) string { return string(b) }
 	tests := []struct {
 		name                string
@@ -71,7 +71,7 @@ func TestPlanMerge(t *testing.T) {
 				}
 				return map[string][]byte{"f.txt": data}
 			}
-			changes, err := planMerge(tree(tt.base), tree(tt.next), tree(tt.current), merge)
+			changes, err := planMerge(tree(tt.base), tree(tt.next), tree(tt.current), gitMerge(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,6 +92,50 @@ func TestPlanMerge(t *testing.T) {
 				t.Errorf("content %q, want %q", got, tt.want)
 			case !c.Action.Writes() && c.Data != nil:
 				t.Errorf("%s carries data", c.Action)
+			}
+		})
+	}
+}
+
+// A migration the project has is never rewritten by an update: databases
+// that applied it would not run it again, and new ones would get another
+// schema. Upstream changing one is reported, and the file stays as it is.
+func TestPlanMergeKeepsChangedMigrations(t *testing.T) {
+	t.Parallel()
+	const up, down = "migrations/000003_tasks.up.sql", "migrations/000003_tasks.down.sql"
+	tests := []struct {
+		name                string
+		path                string
+		base, next, current []byte // nil: absent
+		action              Action // -1: no change at all
+	}{
+		{"untouched, changed upstream", up, lines(3), lines(3, 2, "new"), lines(3), KeptMigration},
+		{"edited, changed upstream", down, lines(3), lines(3, 3, "new"), lines(3, 1, "mine"), KeptMigration},
+		{"already as upstream has it", up, lines(3), lines(3, 2, "new"), lines(3, 2, "new"), -1},
+		{"unchanged upstream", up, lines(3), lines(3), lines(3), -1},
+		{"new upstream", "migrations/000004_more.up.sql", nil, lines(2), nil, Added},
+		{"deleted by the owner, changed upstream", up, lines(3), lines(3, 2, "new"), nil, LeftDeleted},
+		{"not a migration", "migrations/embed.go", lines(3), lines(3, 2, "new"), lines(3), Replaced},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tree := func(data []byte) map[string][]byte {
+				if data == nil {
+					return map[string][]byte{}
+				}
+				return map[string][]byte{tt.path: data}
+			}
+			changes, err := planMerge(tree(tt.base), tree(tt.next), tree(tt.current), gitMerge(t))
+			switch {
+			case err != nil:
+				t.Fatal(err)
+			case tt.action == -1 && len(changes) != 0:
+				t.Fatalf("changes = %+v, want none", changes)
+			case tt.action != -1 && (len(changes) != 1 || changes[0].Action != tt.action):
+				t.Fatalf("changes = %+v, want one %s", changes, tt.action)
+			case tt.action == KeptMigration && changes[0].Data != nil:
+				t.Errorf("%s carries data", changes[0].Action)
 			}
 		})
 	}

@@ -45,6 +45,12 @@ func parseMigration(p string) (migration, bool) {
 	return migration{base: m[1] + "_" + m[2], version: v, digits: len(m[1]), title: m[2], dir: m[3]}, true
 }
 
+// isMigration reports whether p is a migration file of the project.
+func isMigration(p string) bool {
+	_, ok := parseMigration(p)
+	return ok
+}
+
 func (m migration) path() string { return migrationsDir + m.base + "." + m.dir + ".sql" }
 
 // renamedMigration applies Options.Migrations to a project path.

@@ -288,6 +288,36 @@ func TestUpgradeConflictWaitsForResolution(t *testing.T) {
 	}
 }
 
+// An upgrade whose templates changed a migration the project already has
+// leaves that file alone and says so: the databases that applied it would
+// never see the change. The rest of the upgrade goes through.
+func TestUpgradeKeepsChangedMigrations(t *testing.T) {
+	t.Parallel()
+	g := newGitProject(t)
+	applied := g.read("migrations/000001_core.up.sql")
+	newer := newerTemplates(t, map[string]func(string) string{
+		"project/migrations/000001_core.up.sql": func(s string) string { return s + "CREATE TABLE audit (id bigint);\n" },
+		"project/Makefile.tmpl":                 func(s string) string { return s + "\n# newer\n" },
+	})
+	u := g.plan(newer, UpdateRequest{StarterVersion: "2.0"})
+	want := map[string]Action{".starter.yaml": Replaced, "Makefile": Replaced, "migrations/000001_core.up.sql": KeptMigration}
+	if got := actions(u); !mapsEqualAction(got, want) {
+		t.Fatalf("plan:\n got %v\nwant %v", got, want)
+	}
+	if err := u.Apply(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.read("migrations/000001_core.up.sql"); got != applied {
+		t.Errorf("the applied migration was rewritten:\n%s", got)
+	}
+	if !strings.Contains(g.read("Makefile"), "# newer") {
+		t.Error("the rest of the upgrade was not written")
+	}
+	if g.ref(PendingRef) != "" {
+		t.Error("a kept migration left the update pending")
+	}
+}
+
 // add numbers the feature's migrations after the owner's and records the
 // renames, so that the next upgrade renders the same names and is up to date.
 func TestAddNumbersMigrationsAfterTheProjects(t *testing.T) {

@@ -36,7 +36,7 @@ and --no-input makes anything missing an error instead.`,
 			if err := e.loadSettings(cmd.Flags()); err != nil {
 				return err
 			}
-			req, err := e.newRequest(args)
+			req, err := e.resolveNew(args)
 			if err != nil {
 				return namingFlag(err)
 			}
@@ -110,9 +110,9 @@ type newRequest struct {
 	git    bool
 }
 
-// newRequest resolves every value of `starter new` from the arguments and
+// resolveNew resolves every value of `starter new` from the arguments and
 // the settings, asks for what is missing when it may, and validates it all.
-func (e *env) newRequest(args []string) (newRequest, error) {
+func (e *env) resolveNew(args []string) (newRequest, error) {
 	in, err := e.collect(args)
 	if err != nil {
 		return newRequest{}, err

@@ -28,6 +28,8 @@ ref refs/starter/base, recorded by starter new) into your files, file by file:
   deleted       gone from the templates and untouched by you
   kept          gone from the templates but edited by you: left alone
   not restored  deleted by you but changed in the templates: left deleted
+  left as is    a migration the templates changed: databases that applied it
+                will not run it again, so it stays; add a new migration
 
 go.mod and go.sum are merged by module, then go mod tidy runs. Nothing you
 wrote is lost. The working tree must be committed first, so git diff shows the
@@ -133,7 +135,7 @@ func printPlan(w io.Writer, u *generator.Update, req generator.UpdateRequest) {
 		fmt.Fprintf(w, "  %-12s %s%s\n", c.Action, c.Path, changeNote(c, req.DryRun))
 	}
 	var parts []string
-	for a := generator.Added; a <= generator.LeftDeleted; a++ {
+	for a := generator.Added; a <= generator.KeptMigration; a++ {
 		if n := counts[a]; n > 0 {
 			name := a.String()
 			if a == generator.Conflicted && n > 1 {
@@ -153,6 +155,8 @@ func changeNote(c generator.Change, dryRun bool) string {
 		return " (removed from the templates; you edited it)"
 	case c.Action == generator.LeftDeleted:
 		return " (you deleted it; the templates changed it)"
+	case c.Action == generator.KeptMigration:
+		return " (" + generator.MigrationChangedNote + ")"
 	case c.Path == "go.mod" && dryRun:
 		return " (requirements merged by module; go mod tidy runs when written)"
 	case c.Path == "go.mod":

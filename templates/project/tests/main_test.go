@@ -6,7 +6,14 @@ import (
 	"os"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/starter-go/starter/runtime/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain runs gin in release mode, as the command line does, and shares
+// one PostgreSQL between the suites (pgtest.Main).
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(pgtest.Main(m))
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/starter-go/starter/runtime/breaker"
+	"github.com/starter-go/starter/runtime/fakeclock"
 	"github.com/starter-go/starter/runtime/retry"
 	"github.com/starter-go/starter/templates/project/internal/apptest"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
@@ -31,7 +32,7 @@ func builtinWorker(t *testing.T, b workerBundle) *apptest.RunningWorker {
 		Logger:              slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	s := apptest.WorkerSettings()
-	s.Breaker = breaker.Settings{FailureThreshold: 2, Timeout: time.Hour, Clock: (&fakeClock{now: time.Now()}).Now}
+	s.Breaker = breaker.Settings{FailureThreshold: 2, Timeout: time.Hour, Clock: fakeclock.New(time.Now()).Now}
 	return b.app.StartWorker(reg, s)
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/starter-go/starter/runtime/breaker"
+	"github.com/starter-go/starter/runtime/fakeclock"
 	"github.com/starter-go/starter/templates/project/internal/apptest"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
@@ -67,7 +68,7 @@ func TestShutdownReleasesATaskWhoseHandlerIgnoresCancellation(t *testing.T) {
 func TestHalfOpenBreakerDefersExtraTasksByAtLeastDeferMin(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
-	clock := &fakeClock{now: time.Now()}
+	clock := fakeclock.New(time.Now())
 	trialStarted, endTrial := make(chan struct{}), make(chan struct{})
 	s := apptest.WorkerSettings()
 	s.DeferMin = time.Hour // far above anything else that moves scheduled_at

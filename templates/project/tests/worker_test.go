@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/starter-go/starter/runtime/breaker"
+	"github.com/starter-go/starter/runtime/fakeclock"
 	"github.com/starter-go/starter/templates/project/internal/apptest"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
@@ -256,28 +257,10 @@ func TestWorkerHonoursScheduledAt(t *testing.T) {
 	}
 }
 
-// fakeClock is the breaker's clock: the test moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestBreakerOpensDefersWithoutSpendingAttemptsAndCloses(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
-	clock := &fakeClock{now: time.Now()}
+	clock := fakeclock.New(time.Now())
 	var failing atomic.Bool
 	failing.Store(true)
 	s := apptest.WorkerSettings()

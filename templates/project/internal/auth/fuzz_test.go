@@ -128,27 +128,6 @@ func FuzzVerifyPassword(f *testing.F) {
 	})
 }
 
-// FuzzStorableText: whatever a client sends as its User-Agent, what is
-// stored is valid UTF-8 without NUL, at most the limit long, and text that
-// was already fine is kept whole.
-func FuzzStorableText(f *testing.F) {
-	for _, s := range []string{"curl/8.0", "Mozilla/5.0 (\x80\xff)", "\xc3\xa9t\xe9", "a\x00b", "\xed\xa0\x80", strings.Repeat("é", 300), ""} {
-		f.Add(s, uint16(512))
-	}
-	f.Add("ab\u00e9", uint16(3))
-	f.Fuzz(func(t *testing.T, s string, n uint16) {
-		got := storableText(s, int(n))
-		switch {
-		case !utf8.ValidString(got) || strings.ContainsRune(got, 0):
-			t.Fatalf("storableText(%q) = %q: not storable", s, got)
-		case len(got) > int(n):
-			t.Fatalf("storableText(%q, %d) = %q: too long", s, n, got)
-		case utf8.ValidString(s) && !strings.ContainsRune(s, 0) && len(s) <= int(n) && got != s:
-			t.Fatalf("storableText(%q) = %q: changed storable text", s, got)
-		}
-	})
-}
-
 func checkValidation(t *testing.T, err error, field string) {
 	t.Helper()
 	e, ok := apperr.As(err)

@@ -22,19 +22,15 @@ func newServeCmd(e *env) *cobra.Command {
 		Args: usage(cobra.NoArgs),
 	}
 	port := cmd.Flags().Int("port", 0, "HTTP port (overrides PORT)")
-	// starter:feature tasks
-	noWorker := cmd.Flags().Bool("no-worker", false, "do not run the task worker in this process")
-	// starter:end
+	features := featureServeFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		flags := map[string]any{}
 		if cmd.Flags().Changed("port") {
 			flags["port"] = *port
 		}
-		// starter:feature tasks
-		if *noWorker {
-			flags["tasks.worker"] = false
+		for _, set := range features {
+			set(flags)
 		}
-		// starter:end
 		return e.serve(cmd.Context(), flags)
 	}
 	return cmd

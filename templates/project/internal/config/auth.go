@@ -1,13 +1,6 @@
 package config
 
-import (
-	"fmt"
-	"strings"
-	"time"
-
-	"github.com/starter-go/starter/templates/project/internal/apperr"
-	"github.com/starter-go/starter/templates/project/internal/auth"
-)
+import "time"
 
 // Auth configures sessions, rate limits and password hashing (the `auth`
 // feature). Environment variables are AUTH_<FIELD>, e.g. AUTH_SESSION_LIFETIME.
@@ -67,9 +60,13 @@ type InitialAdmin struct {
 	Password string `mapstructure:"password"`
 }
 
-// The argon2id costs of the test environment: next to nothing, as no
-// password of a test needs protecting.
+// The argon2id costs of new password hashes: OWASP's recommendation, the
+// auth service's own defaults (internal/app checks that they agree); in the
+// test environment next to nothing, as no password of a test needs protecting.
 const (
+	hashMemoryKiB       = 19456
+	hashIterations      = 2
+	hashParallelism     = 1
 	testHashMemoryKiB   = 64
 	testHashIterations  = 1
 	testHashParallelism = 1
@@ -89,9 +86,9 @@ func authDefaults(env string) Auth {
 		LoginIPWindow:        15 * time.Minute,
 		IPRequests:           600,
 		IPRequestWindow:      time.Minute,
-		HashMemoryKiB:        auth.DefaultMemoryKiB,
-		HashIterations:       auth.DefaultIterations,
-		HashParallelism:      auth.DefaultParallelism,
+		HashMemoryKiB:        hashMemoryKiB,
+		HashIterations:       hashIterations,
+		HashParallelism:      hashParallelism,
 	}
 	if env == EnvTest {
 		a.HashMemoryKiB, a.HashIterations, a.HashParallelism = testHashMemoryKiB, testHashIterations, testHashParallelism
@@ -103,8 +100,7 @@ func initialAdminDefaults() InitialAdmin {
 	return InitialAdmin{Username: "admin", Email: "admin@example.com"}
 }
 
-func (c *Config) validateAuth() error {
-	a := c.Auth
+func (a *Auth) validate() error {
 	positive := []struct {
 		key string
 		d   time.Duration
@@ -137,68 +133,5 @@ func (c *Config) validateAuth() error {
 	case a.HashConcurrency < 0:
 		return Invalid("auth.hash_concurrency", "must not be negative (0 means GOMAXPROCS)", a.HashConcurrency)
 	}
-	return c.validateInitialAdmin()
-}
-
-// validateInitialAdmin refuses an initial admin that could never be created.
-// The password is never echoed.
-func (c *Config) validateInitialAdmin() error {
-	ia := c.InitialAdmin
-	if ia.Password == "" {
-		return nil
-	}
-	if err := auth.ValidatePassword("password", ia.Password); err != nil {
-		return fmt.Errorf("config: %s: %s", EnvName("initial_admin.password"), ruleOf(err))
-	}
-	if err := auth.ValidateUsername("username", ia.Username); err != nil {
-		return Invalid("initial_admin.username", ruleOf(err), ia.Username)
-	}
-	if err := auth.ValidateEmail("email", ia.Email); err != nil {
-		return Invalid("initial_admin.email", ruleOf(err), ia.Email)
-	}
 	return nil
-}
-
-func ruleOf(err error) string {
-	if e, ok := apperr.As(err); ok {
-		return strings.TrimPrefix(e.Message, "Validation failed for "+e.Field+": ")
-	}
-	return err.Error()
-}
-
-// AuthSettings are the settings of auth.NewService.
-func (c *Config) AuthSettings() auth.Settings {
-	a := c.Auth
-	ttl := a.CacheTTL
-	if ttl == 0 {
-		ttl = -1
-	}
-	return auth.Settings{
-		SessionLifetime:      a.SessionLifetime,
-		SessionIdleTimeout:   a.SessionIdleTimeout,
-		RefreshInterval:      a.RefreshInterval,
-		ActivityInterval:     a.ActivityInterval,
-		CacheTTL:             ttl,
-		CleanupInterval:      a.CleanupInterval,
-		LoginAccountFailures: a.LoginAccountFailures,
-		LoginAccountWindow:   a.LoginAccountWindow,
-		LoginIPFailures:      a.LoginIPFailures,
-		LoginIPWindow:        a.LoginIPWindow,
-		IPRequests:           a.IPRequests,
-		IPRequestWindow:      a.IPRequestWindow,
-		Hash: auth.HashParams{
-			MemoryKiB:   uint32(a.HashMemoryKiB),
-			Iterations:  uint32(a.HashIterations),
-			Parallelism: uint8(a.HashParallelism),
-		},
-		HashConcurrency: a.HashConcurrency,
-		Now:             a.Now,
-	}
-}
-
-// InitialAdminAccount is the initial admin for auth.Service.EnsureInitialAdmin.
-func (c *Config) InitialAdminAccount() auth.InitialAdmin {
-	ia := c.InitialAdmin
-	return auth.InitialAdmin{Username: ia.Username, Email: ia.Email, Password: ia.Password,
-		PasswordKey: EnvName("initial_admin.password")}
 }

@@ -27,17 +27,17 @@ func (s *Server) handleDocsPage(c *gin.Context) {
 // handleDocsAsset serves a script, style sheet or licence of the page. The
 // files change only with the binary: the browser keeps them and revalidates
 // with their ETag (304 without a body when unchanged).
-func (s *Server) handleDocsAsset(c *gin.Context) {
+func (s *Server) handleDocsAsset(c *gin.Context) error {
 	a, ok := openapi.LookupAsset(c.Param("asset"))
 	if !ok {
-		WriteError(c, apperr.NotFound("Asset"))
-		return
+		return apperr.NotFound("Asset")
 	}
 	c.Header("ETag", a.ETag)
 	c.Header("Cache-Control", "no-cache")
 	if c.GetHeader("If-None-Match") == a.ETag {
 		c.Status(http.StatusNotModified)
-		return
+		return nil
 	}
 	c.Data(http.StatusOK, a.ContentType, a.Body)
+	return nil
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/httpapi/openapi"
-	"github.com/starter-go/starter/templates/project/internal/tasks"
 	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
@@ -39,16 +38,14 @@ type Deps struct {
 	Started time.Time
 	// Tracing, when set, runs every request in a span (tracing.go).
 	Tracing *telemetry.Tracing
-	// ExtraRoutes, when set, adds routes under /api/v1 after those of routes.go
+	// Routes adds the routes of each feature after the core ones (routes.go).
+	Routes []Routes
+	// ExtraRoutes, when set, adds routes under /api/v1 after all others
 	// (tests use it to reach the middleware with handlers of their own).
 	ExtraRoutes func(api *gin.RouterGroup)
 	// starter:feature auth
 	// Auth is the users and sessions service.
 	Auth *auth.Service
-	// starter:end
-	// starter:feature tasks
-	// Tasks stores the background tasks and their types.
-	Tasks *tasks.Store
 	// starter:end
 }
 
@@ -74,7 +71,6 @@ type Server struct {
 
 // New builds the engine with its middleware and routes.
 func New(d Deps) (*Server, error) {
-	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, engine: gin.New(), origins: map[string]bool{}}
 	for _, o := range d.Config.CORSOrigins {
 		s.origins[o] = true
@@ -102,8 +98,8 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	e.Use(s.middleware()...)
-	e.NoRoute(s.notFound)
-	e.NoMethod(s.methodNotAllowed)
+	e.NoRoute(s.handleNotFound)
+	e.NoMethod(s.handleMethodNotAllowed)
 	s.routes()
 	return s, nil
 }

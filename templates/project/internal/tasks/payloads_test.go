@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -184,4 +185,21 @@ func TestDelayTaskFailAttemptsIsDeterministic(t *testing.T) {
 	if len(clock.slept) != 4 {
 		t.Fatalf("slept %v: a simulated failure must come after the delay", clock.slept)
 	}
+}
+
+// jsonEqual compares JSON texts by value, keeping numbers as written (a
+// rewritten number must not pass for the same one).
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	norm := func(b []byte) string {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		out, _ := json.Marshal(v)
+		return string(out)
+	}
+	return norm(a) == norm(b)
 }

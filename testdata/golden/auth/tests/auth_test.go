@@ -15,6 +15,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"example.com/demo/internal/platform/fakeclock"
+
 	"example.com/demo/internal/app"
 	"example.com/demo/internal/apptest"
 	"example.com/demo/internal/auth"
@@ -23,27 +25,10 @@ import (
 
 const strongPassword = "Correct7horse!"
 
-// testClock is the auth service's clock in tests that move time.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// newTestClock is the auth service's clock in tests that move time.
+func newTestClock() *fakeclock.Clock { return fakeclock.New(time.Now().UTC().Truncate(time.Second)) }
 
-func newTestClock() *testClock { return &testClock{t: time.Now().UTC().Truncate(time.Second)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func withClock(c *testClock) apptest.Option {
+func withClock(c *fakeclock.Clock) apptest.Option {
 	return apptest.WithConfig(func(cfg *config.Config) { cfg.Auth.Now = c.Now })
 }
 
@@ -682,13 +667,13 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 
 func TestAuthInitialAdminWeakPasswordFailsStartup(t *testing.T) {
 	t.Parallel()
-	app := apptest.New(t)
+	ta := apptest.New(t)
 	for _, pw := range []string{"short", "Password1", "nouppercase1"} {
-		cfg := *app.Config
+		cfg := *ta.Config
 		cfg.InitialAdmin.Password = pw
-		err := cfg.Validate()
+		err := app.CheckConfig(&cfg)
 		if err == nil || !strings.Contains(err.Error(), "INITIAL_ADMIN_PASSWORD") || strings.Contains(err.Error(), pw) {
-			t.Fatalf("Validate with %q = %v, want an error naming INITIAL_ADMIN_PASSWORD without the value", pw, err)
+			t.Fatalf("CheckConfig with %q = %v, want an error naming INITIAL_ADMIN_PASSWORD without the value", pw, err)
 		}
 		// Start-up checks again, for a configuration that skipped Validate.
 		a, err := app2(t, &cfg)

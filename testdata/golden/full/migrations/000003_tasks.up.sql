@@ -6,10 +6,6 @@ CREATE TABLE task_types (
     task_type   text        PRIMARY KEY CHECK (task_type ~ '^[A-Za-z0-9_-]{1,64}$'),
     description text        NOT NULL DEFAULT '',
     is_active   boolean     NOT NULL DEFAULT true,
-    -- A paused type still accepts tasks; no worker claims them until resumed.
-    paused      boolean     NOT NULL DEFAULT false,
-    -- The lowest role that may create tasks of this type through the API.
-    min_role    text        NOT NULL DEFAULT 'user' CHECK (min_role IN ('user', 'moderator', 'admin')),
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
@@ -36,9 +32,6 @@ CREATE TABLE tasks (
     created_by       uuid        REFERENCES users (id) ON DELETE SET NULL,
     locked_by        text,
     lease_expires_at timestamptz,
-    -- Set on the waiting tasks of a paused type (task_types.paused), so that
-    -- they leave tasks_claim_idx and claims never walk past them.
-    paused           boolean     NOT NULL DEFAULT false,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     -- A lease exists exactly while the task runs; the worker's writes rely on it.
@@ -52,10 +45,7 @@ CREATE TABLE tasks (
 
 -- The claim: claimable rows by priority, then earliest due.
 CREATE INDEX tasks_claim_idx ON tasks (priority DESC, scheduled_at, id)
-    WHERE status IN ('pending', 'retrying') AND NOT paused;
--- The tasks held by a paused type, found again when it is resumed. Empty
--- while nothing is paused.
-CREATE INDEX tasks_paused_idx ON tasks (task_type) WHERE paused;
+    WHERE status IN ('pending', 'retrying');
 -- The lease reaper: running rows by lease expiry.
 CREATE INDEX tasks_lease_idx ON tasks (lease_expires_at) WHERE status = 'running';
 -- A user's list, newest first. Every index costs each claim and each
@@ -66,20 +56,6 @@ CREATE INDEX tasks_lease_idx ON tasks (lease_expires_at) WHERE status = 'running
 CREATE INDEX tasks_owner_idx ON tasks (created_by, created_at DESC, id DESC);
 -- The dead letter queue.
 CREATE INDEX tasks_failed_idx ON tasks (completed_at DESC, id DESC) WHERE status = 'failed';
--- A user's quota of tasks waiting to run. Claims and final outcomes add no
--- entry here (their new row versions are neither pending nor retrying): only
--- inserts, retries and releases do.
-CREATE INDEX tasks_owner_waiting_idx ON tasks (created_by) WHERE status IN ('pending', 'retrying');
-
--- Tasks deleted through the API within a minute of their creation, so that
--- create-and-delete does not get around the per-minute creation quota.
--- Every deletion through the API prunes the rows older than a minute.
-CREATE TABLE task_deletions (
-    id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    created_by uuid        NOT NULL,
-    created_at timestamptz NOT NULL
-);
-CREATE INDEX task_deletions_idx ON task_deletions (created_by, created_at);
 
 -- Wake listening workers once per inserting statement, whatever the insert path
 -- (API, batch insert, COPY): a new task starts without waiting for a poll.

@@ -13,6 +13,7 @@ import (
 
 	"example.com/demo/internal/apptest"
 	"example.com/demo/internal/platform/breaker"
+	"example.com/demo/internal/platform/fakeclock"
 	"example.com/demo/internal/platform/retry"
 	"example.com/demo/internal/tasks"
 )
@@ -31,7 +32,7 @@ func builtinWorker(t *testing.T, b workerBundle) *apptest.RunningWorker {
 		Logger:              slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	s := apptest.WorkerSettings()
-	s.Breaker = breaker.Settings{FailureThreshold: 2, Timeout: time.Hour, Clock: (&fakeClock{now: time.Now()}).Now}
+	s.Breaker = breaker.Settings{FailureThreshold: 2, Timeout: time.Hour, Clock: fakeclock.New(time.Now()).Now}
 	return b.app.StartWorker(reg, s)
 }
 

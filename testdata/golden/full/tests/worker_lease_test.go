@@ -9,6 +9,7 @@ import (
 
 	"example.com/demo/internal/apptest"
 	"example.com/demo/internal/platform/breaker"
+	"example.com/demo/internal/platform/fakeclock"
 	"example.com/demo/internal/tasks"
 )
 
@@ -67,7 +68,7 @@ func TestShutdownReleasesATaskWhoseHandlerIgnoresCancellation(t *testing.T) {
 func TestHalfOpenBreakerDefersExtraTasksByAtLeastDeferMin(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
-	clock := &fakeClock{now: time.Now()}
+	clock := fakeclock.New(time.Now())
 	trialStarted, endTrial := make(chan struct{}), make(chan struct{})
 	s := apptest.WorkerSettings()
 	s.DeferMin = time.Hour // far above anything else that moves scheduled_at

@@ -16,6 +16,7 @@ import (
 	"example.com/demo/internal/apptest"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/platform/breaker"
+	"example.com/demo/internal/platform/fakeclock"
 	"example.com/demo/internal/tasks"
 )
 
@@ -256,28 +257,10 @@ func TestWorkerHonoursScheduledAt(t *testing.T) {
 	}
 }
 
-// fakeClock is the breaker's clock: the test moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestBreakerOpensDefersWithoutSpendingAttemptsAndCloses(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
-	clock := &fakeClock{now: time.Now()}
+	clock := fakeclock.New(time.Now())
 	var failing atomic.Bool
 	failing.Store(true)
 	s := apptest.WorkerSettings()

@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"example.com/demo/internal/auth"
 	"example.com/demo/internal/buildinfo"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
@@ -65,7 +64,8 @@ func WithDirectURL(url string) Option {
 	return func(o *options) { o.directURL = url }
 }
 
-// New builds the service on cfg.DatabaseURL. With cfg.AutoMigrate it first
+// New builds the service on cfg.DatabaseURL: the core (pool, metrics, health
+// checks), then each feature of features(). With cfg.AutoMigrate it first
 // applies pending migrations. A database that cannot be reached is not fatal:
 // the service starts, readiness answers 503, and Serve retries the start-up
 // steps until the database answers. Any other start-up error is.
@@ -93,59 +93,19 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 		return nil, err
 	}
 	a.closers = append(a.closers, a.pool.Close)
-
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		database.NewPoolCollector(a.pool),
-	)
-	checks := health.NewRegistry(cfg.HealthCheckTimeout)
-	tables := []string{"schema_migrations"}
-	tables = append(tables, "users", "sessions", "rate_limits", "cluster_jobs")
-	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
-	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
-	checks.Register("schema", health.Startup, health.Schema(a.pool, tables...))
-
-	deps := httpapi.Deps{
-		Config:      cfg,
-		Logger:      logger,
-		DB:          a.pool,
-		Health:      checks,
-		Metrics:     metrics,
-		Version:     buildinfo.Version,
-		Started:     time.Now(),
-		Tracing:     tracing,
-		ExtraRoutes: o.routes,
-	}
-	if deps.Auth, err = auth.NewService(a.pool, cfg.AuthSettings(), logger); err != nil {
-		return nil, err
-	}
-	listen := directConnector(cmp.Or(o.directURL, cfg.DatabaseURL))
-	a.background = append(a.background,
-		func(ctx context.Context) error { deps.Auth.RunCleanup(ctx); return nil },
-		func(ctx context.Context) error { return deps.Auth.ListenRevocations(ctx, listen) })
-	checks.Register("revocations", health.Detailed, deps.Auth.CheckRevocations)
-	startup := func(ctx context.Context) error {
-		if cfg.AutoMigrate {
-			if err := migrator.Up(ctx, cfg.DatabaseURL); err != nil {
-				return err
-			}
-		}
-		if _, err := deps.Auth.EnsureInitialAdmin(ctx, cfg.InitialAdminAccount()); err != nil {
-			return err
-		}
-		return nil
-	}
-	if err := startup(ctx); err != nil {
-		if !database.IsUnavailable(err) {
+	w := a.core(migrator, o)
+	w.tracing, w.deps.Tracing = tracing, tracing
+	for _, f := range features() {
+		if err := f.wire(w); err != nil {
 			return nil, err
 		}
-		logger.Warn("database unavailable at start-up: serving, and retrying the start-up steps in the background",
-			slog.Any("error", err))
-		a.startup = startup
 	}
-	srv, err := httpapi.New(deps)
+	w.checks.Register("schema", health.Startup, health.Schema(a.pool, append([]string{"schema_migrations"}, w.tables...)...))
+	a.background = w.background
+	if err := a.start(ctx, migrator, w.startup); err != nil {
+		return nil, err
+	}
+	srv, err := httpapi.New(*w.deps)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +118,61 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// core is what every service has, for the features to build on: the
+// metrics registry, the database and migration checks, the handlers' deps.
+func (a *App) core(migrator *database.Migrator, o options) *wiring {
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		database.NewPoolCollector(a.pool),
+	)
+	checks := health.NewRegistry(a.cfg.HealthCheckTimeout)
+	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
+	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
+	return &wiring{
+		cfg: a.cfg, logger: a.logger, pool: a.pool, metrics: metrics, checks: checks,
+		direct: directConnector(cmp.Or(o.directURL, a.cfg.DatabaseURL)),
+		deps: &httpapi.Deps{
+			Config:      a.cfg,
+			Logger:      a.logger,
+			DB:          a.pool,
+			Health:      checks,
+			Metrics:     metrics,
+			Version:     buildinfo.Version,
+			Started:     time.Now(),
+			ExtraRoutes: o.routes,
+		},
+	}
+}
+
+// start runs the start-up steps: the migrations (with auto_migrate), then
+// the features' steps. While the database cannot be reached it leaves them
+// to Serve, which retries them in the background.
+func (a *App) start(ctx context.Context, migrator *database.Migrator, steps []func(context.Context) error) error {
+	startup := func(ctx context.Context) error {
+		if a.cfg.AutoMigrate {
+			if err := migrator.Up(ctx, a.cfg.DatabaseURL); err != nil {
+				return err
+			}
+		}
+		for _, step := range steps {
+			if err := step(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := startup(ctx)
+	if err == nil || !database.IsUnavailable(err) {
+		return err
+	}
+	a.logger.Warn("database unavailable at start-up: serving, and retrying the start-up steps in the background",
+		slog.Any("error", err))
+	a.startup = startup
+	return nil
 }
 
 // Pool is the database pool of the service.

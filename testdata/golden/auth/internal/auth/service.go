@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"example.com/demo/internal/apperr"
+	"example.com/demo/internal/storable"
 )
 
 // Service is the auth and user-management domain over PostgreSQL.
@@ -228,7 +227,7 @@ func (s *Service) openSession(ctx context.Context, user User, in LoginInput) (Lo
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO sessions (user_id, token_hash, user_agent, client_ip, created_at, expires_at, last_activity_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $5)`,
-			user.ID, hash[:], storableText(in.UserAgent, 512), storableText(in.ClientIP, 64), now, res.ExpiresAt); err != nil {
+			user.ID, hash[:], storable.Text(in.UserAgent, 512), storable.Text(in.ClientIP, 64), now, res.ExpiresAt); err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
 		res.User, err = scanUser(tx.QueryRow(ctx,
@@ -239,21 +238,6 @@ func (s *Service) openSession(ctx context.Context, user User, in LoginInput) (Lo
 		return LoginResult{}, fmt.Errorf("login: %w", err)
 	}
 	return res, nil
-}
-
-// storableText makes client-supplied text (a User-Agent header may hold any
-// byte from 0x80 to 0xFF) storable in a PostgreSQL text column: invalid UTF-8
-// becomes U+FFFD, NUL is dropped, and the result is cut to at most n bytes
-// on a character boundary.
-func storableText(s string, n int) string {
-	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 var errBadToken = apperr.Unauthorized("Invalid or expired session token")

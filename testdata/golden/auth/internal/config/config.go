@@ -65,10 +65,9 @@ type Config struct {
 	Docs Docs `mapstructure:"docs"`
 	// Tracing is read from the standard OTEL_* variables alone (tracing.go).
 	Tracing Tracing `mapstructure:"-"`
-	// Auth configures sessions, rate limits and password hashing.
-	Auth Auth `mapstructure:"auth"`
-	// InitialAdmin is created at start-up when no admin exists (INITIAL_ADMIN_PASSWORD…).
-	InitialAdmin InitialAdmin `mapstructure:"initial_admin"`
+	// Features holds the sections of the optional features (features.go):
+	// cfg.Tasks, keys tasks.*.
+	Features `mapstructure:",squash"`
 }
 
 // Docs configures GET /api/v1/openapi.json and the page GET /api/v1/docs.
@@ -98,6 +97,7 @@ func Defaults(env string) Config {
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
 		Docs:               Docs{Enabled: true},
+		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
 		c.Host = ""
@@ -105,8 +105,6 @@ func Defaults(env string) Config {
 		c.AutoMigrate = false
 		c.Docs.Enabled = false
 	}
-	c.Auth = authDefaults(env)
-	c.InitialAdmin = initialAdminDefaults()
 	return c
 }
 
@@ -118,11 +116,15 @@ func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.
 
 // Validate checks every setting and names the first bad key.
 func (c *Config) Validate() error {
-	checks := []error{
+	return firstError(
 		c.validateCore(),
-		c.validateAuth(),
-	}
-	for _, err := range checks {
+		c.Features.validate(),
+	)
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}

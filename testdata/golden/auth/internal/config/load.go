@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -188,11 +189,15 @@ func flatten(v reflect.Value, prefix string) map[string]reflect.Value {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("mapstructure")
+		fv := v.Field(i)
+		if tag == ",squash" { // an embedded section whose keys are its parent's
+			maps.Copy(out, flatten(fv, prefix))
+			continue
+		}
 		if tag == "" || tag == "-" || !f.IsExported() {
 			continue
 		}
 		key := prefix + tag
-		fv := v.Field(i)
 		if fv.Kind() == reflect.Struct && fv.Type() != durationType {
 			for k, sub := range flatten(fv, key+".") {
 				out[k] = sub

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"example.com/demo/internal/apperr"
 	"example.com/demo/internal/auth"
 )
 
@@ -17,8 +16,8 @@ type registerRequest struct {
 	Password *string `json:"password"`
 }
 
-func (r *registerRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("username", r.Username), present("email", r.Email), present("password", r.Password)}
+func (r *registerRequest) rules() []fieldRule {
+	return []fieldRule{required("username", r.Username), required("email", r.Email), required("password", r.Password)}
 }
 
 // loginRequest is the body of POST /auth/login: exactly one of username and
@@ -30,29 +29,29 @@ type loginRequest struct {
 	UserAgent *string `json:"user_agent"`
 }
 
-func (r *loginRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("password", r.Password)}
+func (r *loginRequest) rules() []fieldRule {
+	return []fieldRule{required("password", r.Password)}
 }
 
-func (s *Server) handleRegister(c *gin.Context) {
+func (s *Server) handleRegister(c *gin.Context) error {
 	var in registerRequest
-	if !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
 	u, err := s.Auth.Register(c.Request.Context(), auth.RegisterInput{
 		Username: *in.Username, Email: *in.Email, Password: *in.Password, ClientIP: s.clientIP(c),
 	})
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusCreated, u, "User registered successfully")
+	return nil
 }
 
-func (s *Server) handleLogin(c *gin.Context) {
+func (s *Server) handleLogin(c *gin.Context) error {
 	var in loginRequest
-	if !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
 	ua := c.GetHeader("User-Agent")
 	if in.UserAgent != nil {
@@ -63,71 +62,41 @@ func (s *Server) handleLogin(c *gin.Context) {
 		UserAgent: ua, ClientIP: s.clientIP(c),
 	})
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, res, "Login successful")
+	return nil
 }
 
-func (s *Server) handleLogout(c *gin.Context) {
+func (s *Server) handleLogout(c *gin.Context) error {
 	if err := s.Auth.Logout(c.Request.Context(), principal(c)); err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, nil, "Logged out successfully")
+	return nil
 }
 
-func (s *Server) handleLogoutAll(c *gin.Context) {
+func (s *Server) handleLogoutAll(c *gin.Context) error {
 	n, err := s.Auth.LogoutAll(c.Request.Context(), principal(c))
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, gin.H{"sessions_ended": n}, fmt.Sprintf("Ended %d session(s)", n))
+	return nil
 }
 
-func (s *Server) handleMe(c *gin.Context) {
+func (s *Server) handleMe(c *gin.Context) error {
 	OK(c, http.StatusOK, principal(c).Me(), "")
+	return nil
 }
 
-func (s *Server) handleRefresh(c *gin.Context) {
+func (s *Server) handleRefresh(c *gin.Context) error {
 	res, err := s.Auth.Refresh(c.Request.Context(), principal(c), s.clientIP(c))
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, res, "Session refreshed")
-}
-
-// fieldPresence says whether a required body field was present and not null.
-type fieldPresence struct {
-	name string
-	ok   bool
-}
-
-func present[T any](name string, v *T) fieldPresence { return fieldPresence{name: name, ok: v != nil} }
-
-// bodyWithRequired is a request body that names its required fields.
-type bodyWithRequired interface {
-	requiredFields() []fieldPresence
-}
-
-// bindBody decodes the body and checks its required fields: a missing field
-// or a null is 422. On failure it writes the error and returns false.
-func bindBody(c *gin.Context, dst bodyWithRequired) bool {
-	if err := DecodeJSON(c, dst); err != nil {
-		WriteError(c, err)
-		return false
-	}
-	for _, f := range dst.requiredFields() {
-		if !f.ok {
-			e := apperr.Unprocessable(fmt.Sprintf("Field %s is required", f.name))
-			e.Field = f.name
-			WriteError(c, e)
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
 func stringOrEmpty(s *string) string {

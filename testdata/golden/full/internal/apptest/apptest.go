@@ -145,7 +145,7 @@ func launch(t testing.TB, dsn string, s settings) (*TestApp, error) {
 	for _, fn := range s.configure {
 		fn(&cfg)
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := app.CheckConfig(&cfg); err != nil {
 		return nil, err
 	}
 	ta.Config = &cfg

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"example.com/demo/internal/app"
 	"example.com/demo/internal/auth"
 )
 
@@ -41,7 +42,7 @@ func (ta *TestApp) CreateUser(o UserOptions) AuthUser {
 	o = ta.userDefaults(o)
 	// The service's own argon2id costs: cheap in the test environment, so a
 	// factory user costs about one INSERT.
-	hash, err := auth.HashPassword(o.Password, ta.Config.AuthSettings().Hash)
+	hash, err := auth.HashPassword(o.Password, app.AuthSettings(ta.Config).Hash)
 	if err != nil {
 		ta.t.Fatalf("create user: %v", err)
 	}

@@ -6,15 +6,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"example.com/demo/internal/platform/fakeclock"
 )
 
-// What the database tests of package auth_test reach inside. They live
-// outside the package because their database comes through package database,
-// which imports config, which imports auth.
+// What the database tests of package auth_test reach inside.
 
 type (
 	Limiter   = limiter
-	FakeClock = fakeClock
+	FakeClock = fakeclock.Clock
 )
 
 var NewFakeClock = newFakeClock

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/gin-gonic/gin"
 	"github.com/spf13/cobra"
 
 	"example.com/demo/internal/app"
@@ -49,8 +50,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 
 // Run executes the command line args (args[0] is the program name). Outside
 // production, the variables of .env in the working directory fill in those
-// the environment does not set.
+// the environment does not set. gin runs in release mode: the service logs
+// its requests itself, and gin's debug output would only add noise.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	gin.SetMode(gin.ReleaseMode)
 	getenv, dotenv, err := withDotEnv(dotEnvFile, getenv)
 	if err != nil {
 		return err
@@ -86,9 +89,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newOpenAPICmd(e),
 		newVersionCmd(e),
 		newDevCmd(e),
-		newWorkerCmd(e),
-		newAdminCmd(e),
 	)
+	root.AddCommand(featureCommands(e)...)
 	return root
 }
 
@@ -103,7 +105,7 @@ func groupRunE(cmd *cobra.Command, args []string) error {
 
 // loadConfig loads the configuration with the flags given on the command line.
 func (e *env) loadConfig(flags map[string]any) (*config.Config, error) {
-	return config.Load(e.getenv, flags)
+	return app.LoadConfig(e.getenv, flags)
 }
 
 // logger is the service logger on stderr at the configured level.

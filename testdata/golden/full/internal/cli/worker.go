@@ -13,7 +13,6 @@ import (
 	"example.com/demo/internal/app"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
-	"example.com/demo/internal/tasks"
 	"example.com/demo/internal/telemetry"
 )
 
@@ -32,7 +31,7 @@ func newWorkerCmd(e *env) *cobra.Command {
 			flags["tasks.concurrency"] = *concurrency
 		}
 		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, tr *telemetry.Tracing) error {
-			svc, err := tasks.NewService(pool, cfg.Tasks, tr.Logger(e.logger(cfg)), prometheus.NewRegistry(), tr.Tracer())
+			svc, err := app.NewTaskService(pool, cfg, tr.Logger(e.logger(cfg)), prometheus.NewRegistry(), tr.Tracer())
 			if err != nil {
 				return err
 			}
@@ -41,6 +40,17 @@ func newWorkerCmd(e *env) *cobra.Command {
 		})
 	}
 	return cmd
+}
+
+// noWorkerFlag is serve's --no-worker, for when workers run as processes of
+// their own.
+func noWorkerFlag(serve *cobra.Command) func(keys map[string]any) {
+	noWorker := serve.Flags().Bool("no-worker", false, "do not run the task worker in this process")
+	return func(keys map[string]any) {
+		if *noWorker {
+			keys["tasks.worker"] = false
+		}
+	}
 }
 
 // How withDatabase meets a database it cannot reach.

@@ -81,8 +81,7 @@ func tasksDefaults(env string) Tasks {
 	return t
 }
 
-func (c *Config) validateTasks() error {
-	t := c.Tasks
+func (t *Tasks) validate() error {
 	switch {
 	case t.Concurrency < 1 || t.Concurrency > 10000:
 		return Invalid("tasks.concurrency", "must be 1–10000", t.Concurrency)

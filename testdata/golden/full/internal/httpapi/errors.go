@@ -76,6 +76,18 @@ func WriteError(c *gin.Context, err error) {
 	writeErrorData(c, err, nil)
 }
 
+// Handle adapts a handler that returns its error: the handler writes its
+// answer with OK and returns nil, or returns the error that WriteError
+// answers. Every route of a feature goes through it, so none writes an
+// error its own way.
+func Handle(h func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			WriteError(c, err)
+		}
+	}
+}
+
 func writeErrorData(c *gin.Context, err error, data any) {
 	e, ok := apperr.As(err)
 	if !ok {
@@ -94,10 +106,10 @@ func writeErrorData(c *gin.Context, err error, data any) {
 	})
 }
 
-func (s *Server) notFound(c *gin.Context) {
+func (s *Server) handleNotFound(c *gin.Context) {
 	WriteError(c, apperr.New(apperr.CodeNotFound, "Route not found"))
 }
 
-func (s *Server) methodNotAllowed(c *gin.Context) {
+func (s *Server) handleMethodNotAllowed(c *gin.Context) {
 	WriteError(c, apperr.New(apperr.CodeMethodNotAllowed, "Method not allowed"))
 }

@@ -3,11 +3,11 @@ package httpapi
 import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"example.com/demo/internal/auth"
 )
 
-// routes is the whole API surface in one place.
+// routes is the API surface: the core routes here, then the routes of each
+// feature from its own file (routes_auth.go, routes_tasks.go…), in the order
+// internal/app lists the features.
 func (s *Server) routes() {
 	e := s.engine
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
@@ -27,48 +27,17 @@ func (s *Server) routes() {
 	if s.Config.Docs.Enabled {
 		api.GET("/openapi.json", s.handleOpenAPI)
 		api.GET("/docs", s.handleDocsPage)
-		api.GET("/docs/:asset", s.handleDocsAsset)
+		api.GET("/docs/:asset", Handle(s.handleDocsAsset))
 	}
 
-	api.POST("/auth/register", s.handleRegister)
-	api.POST("/auth/login", s.handleLogin)
-	authed := api.Group("", s.requireAuth)
-	authed.POST("/auth/logout", s.handleLogout)
-	authed.POST("/auth/logout-all", s.handleLogoutAll)
-	authed.GET("/auth/me", s.handleMe)
-	authed.POST("/auth/refresh", s.handleRefresh)
-	authed.GET("/users/me", s.handleGetOwnProfile)
-	authed.GET("/users/me/profile", s.handleGetOwnProfile)
-	authed.PUT("/users/me/profile", s.handleUpdateOwnProfile)
-	authed.PUT("/users/me/password", s.handleChangePassword)
-	authed.DELETE("/users/me", s.handleDeleteSelf)
-	authed.GET("/users/:id", s.handleGetUser)
-	moderator := authed.Group("", s.requireRole(auth.RoleModerator))
-	moderator.GET("/users", s.handleListUsers)
-	moderator.PUT("/users/:id/status", s.handleSetStatus)
-	moderator.POST("/users/:id/reset-password", s.handleResetPassword)
-	admin := authed.Group("", s.requireRole(auth.RoleAdmin))
-	admin.POST("/users", s.handleCreateUser)
-	admin.PUT("/users/:id/profile", s.handleUpdateProfile)
-	admin.PUT("/users/:id/role", s.handleSetRole)
-	admin.DELETE("/users/:id", s.handleDeleteUser)
-	admin.GET("/admin/users/stats", s.handleUserStats)
-
-	api.GET("/tasks/types", s.listTaskTypes)
-	api.POST("/tasks/types", s.requireAuth, s.requireRole(auth.RoleAdmin), s.upsertTaskType)
-	api.POST("/tasks/types/:task_type/pause", s.requireAuth, s.requireRole(auth.RoleModerator), s.setTaskTypePaused(true))
-	api.POST("/tasks/types/:task_type/resume", s.requireAuth, s.requireRole(auth.RoleModerator), s.setTaskTypePaused(false))
-	tg := api.Group("/tasks", s.requireAuth)
-	tg.POST("", s.createTask)
-	tg.GET("", s.listTasks)
-	tg.GET("/stats", s.requireRole(auth.RoleModerator), s.taskStats)
-	tg.GET("/dead-letter", s.deadLetter)
-	tg.GET("/:id", s.getTask)
-	tg.POST("/:id/cancel", s.taskAction(cancelTask, "Task cancelled"))
-	tg.POST("/:id/retry", s.taskAction(retryTask, "Task queued again"))
-	tg.DELETE("/:id", s.deleteTask)
-
+	for _, add := range s.Routes {
+		add(s, api)
+	}
 	if s.ExtraRoutes != nil {
 		s.ExtraRoutes(api)
 	}
 }
+
+// Routes adds one feature's routes under /api/v1 (api). The server gives
+// them what handlers share: its deps, the envelopes, the authentication.
+type Routes func(s *Server, api *gin.RouterGroup)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -16,6 +15,13 @@ import (
 	"example.com/demo/internal/tasks"
 )
 
+// taskHandlers answer the routes of the task queue (routes_tasks.go).
+type taskHandlers struct {
+	store *tasks.Store
+	// quota caps the tasks one user creates.
+	quota tasks.Quota
+}
+
 // createTaskRequest is the body of POST /tasks. Pointers and raw messages
 // tell a missing field from a given one; the rules live in tasks.CreateInput.
 type createTaskRequest struct {
@@ -28,36 +34,14 @@ type createTaskRequest struct {
 	Metadata      json.RawMessage `json:"metadata"`
 }
 
-// shape reports what is 422 rather than 400: required fields missing or
-// null, and objects that are not objects.
-func (r createTaskRequest) shape() error {
-	switch {
-	case r.TaskType == nil:
-		return shapeError("task_type", "Field task_type is required")
-	case len(r.Payload) == 0 || string(r.Payload) == "null":
-		return shapeError("payload", "Field payload is required")
-	case !isObject(r.Payload):
-		return shapeError("payload", "Field payload must be a JSON object")
-	case !isObjectOrNull(r.Metadata):
-		return shapeError("metadata", "Field metadata must be a JSON object")
-	case !isObjectOrNull(r.RetryStrategy):
-		return shapeError("retry_strategy", "Field retry_strategy must be a JSON object")
+func (r *createTaskRequest) rules() []fieldRule {
+	return []fieldRule{
+		required("task_type", r.TaskType),
+		requiredJSON("payload", r.Payload),
+		object("payload", r.Payload),
+		object("metadata", r.Metadata),
+		object("retry_strategy", r.RetryStrategy),
 	}
-	return nil
-}
-
-func shapeError(field, msg string) error {
-	e := apperr.Unprocessable(msg)
-	e.Field = field
-	return e
-}
-
-func isObject(raw json.RawMessage) bool {
-	return bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{"))
-}
-
-func isObjectOrNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || string(raw) == "null" || isObject(raw)
 }
 
 // taskOwner is the ownership filter of the caller: users see their own
@@ -70,58 +54,48 @@ func taskOwner(c *gin.Context) *uuid.UUID {
 	return &p.UserID
 }
 
-func (s *Server) createTask(c *gin.Context) {
+func (h *taskHandlers) handleCreateTask(c *gin.Context) error {
 	var req createTaskRequest
-	if err := DecodeJSON(c, &req); err != nil {
-		WriteError(c, err)
-		return
-	}
-	if err := req.shape(); err != nil {
-		WriteError(c, err)
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
 	in := tasks.CreateInput{TaskType: *req.TaskType, Payload: req.Payload, MaxAttempts: req.MaxAttempts,
 		RetryStrategy: req.RetryStrategy, Metadata: req.Metadata, CreatedBy: principal(c).UserID}
 	if req.Priority != nil {
 		in.Priority = *req.Priority
 		if in.Priority == "" {
-			WriteError(c, apperr.Validation("priority", "must be one of low, normal, high, critical"))
-			return
+			return apperr.Validation("priority", "must be one of low, normal, high, critical")
 		}
 	}
 	if req.ScheduledAt != nil {
 		in.ScheduledAt = *req.ScheduledAt
 		if in.ScheduledAt == "" {
-			WriteError(c, apperr.Validation("scheduled_at", "must be an RFC 3339 time"))
-			return
+			return apperr.Validation("scheduled_at", "must be an RFC 3339 time")
 		}
 	}
 	n, err := in.Validate(time.Now())
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
-	quota := tasks.Quota{PerMinute: s.Config.Tasks.QuotaPerMinute, Waiting: s.Config.Tasks.QuotaWaiting}
-	t, err := s.Tasks.CreateWithin(c.Request.Context(), n, quota)
+	t, err := h.store.CreateWithin(c.Request.Context(), n, h.quota)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusCreated, t, "Task created")
+	return nil
 }
 
-func (s *Server) listTasks(c *gin.Context) {
+func (h *taskHandlers) handleListTasks(c *gin.Context) error {
 	f, err := taskFilter(c)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
-	list, err := s.Tasks.List(c.Request.Context(), f)
+	list, err := h.store.List(c.Request.Context(), f)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, list, "")
+	return nil
 }
 
 // taskFilter reads the query of GET /tasks; anything unknown is 400 INVALID_QUERY.
@@ -175,42 +149,41 @@ func taskPage(c *gin.Context) (limit, offset int, err error) {
 }
 
 // taskIDParam parses :id; a non-UUID is 400 INVALID_QUERY.
-func taskIDParam(c *gin.Context) (uuid.UUID, bool) {
+func taskIDParam(c *gin.Context) (uuid.UUID, error) {
 	raw := c.Param("id")
 	id, err := uuid.Parse(raw)
 	if err != nil || len(raw) != 36 {
-		WriteError(c, apperr.InvalidQuery("id", "must be a UUID"))
-		return uuid.UUID{}, false
+		return uuid.UUID{}, apperr.InvalidQuery("id", "must be a UUID")
 	}
-	return id, true
+	return id, nil
 }
 
-func (s *Server) getTask(c *gin.Context) {
-	id, ok := taskIDParam(c)
-	if !ok {
-		return
-	}
-	t, err := s.Tasks.Get(c.Request.Context(), id, taskOwner(c))
+func (h *taskHandlers) handleGetTask(c *gin.Context) error {
+	id, err := taskIDParam(c)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
+	}
+	t, err := h.store.Get(c.Request.Context(), id, taskOwner(c))
+	if err != nil {
+		return err
 	}
 	OK(c, http.StatusOK, t, "")
+	return nil
 }
 
-// taskAction answers a state change of one task (cancel, retry).
-func (s *Server) taskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, ok := taskIDParam(c)
-		if !ok {
-			return
-		}
-		t, err := act(s.Tasks, c, id, taskOwner(c))
+// handleTaskAction answers a state change of one task (cancel, retry).
+func (h *taskHandlers) handleTaskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) func(*gin.Context) error {
+	return func(c *gin.Context) error {
+		id, err := taskIDParam(c)
 		if err != nil {
-			WriteError(c, err)
-			return
+			return err
+		}
+		t, err := act(h.store, c, id, taskOwner(c))
+		if err != nil {
+			return err
 		}
 		OK(c, http.StatusOK, t, message)
+		return nil
 	}
 }
 
@@ -222,48 +195,47 @@ func retryTask(st *tasks.Store, c *gin.Context, id uuid.UUID, owner *uuid.UUID) 
 	return st.Retry(c.Request.Context(), id, owner)
 }
 
-func (s *Server) deleteTask(c *gin.Context) {
-	id, ok := taskIDParam(c)
-	if !ok {
-		return
+func (h *taskHandlers) handleDeleteTask(c *gin.Context) error {
+	id, err := taskIDParam(c)
+	if err != nil {
+		return err
 	}
-	if err := s.Tasks.Delete(c.Request.Context(), id, taskOwner(c)); err != nil {
-		WriteError(c, err)
-		return
+	if err := h.store.Delete(c.Request.Context(), id, taskOwner(c)); err != nil {
+		return err
 	}
 	OK(c, http.StatusOK, nil, "Task deleted")
+	return nil
 }
 
-func (s *Server) taskStats(c *gin.Context) {
-	st, err := s.Tasks.Stats(c.Request.Context(), "")
+func (h *taskHandlers) handleTaskStats(c *gin.Context) error {
+	st, err := h.store.Stats(c.Request.Context(), "")
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, st, "")
+	return nil
 }
 
-func (s *Server) deadLetter(c *gin.Context) {
+func (h *taskHandlers) handleDeadLetter(c *gin.Context) error {
 	limit, offset, err := taskPage(c)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
-	list, err := s.Tasks.DeadLetter(c.Request.Context(), taskOwner(c), limit, offset)
+	list, err := h.store.DeadLetter(c.Request.Context(), taskOwner(c), limit, offset)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, list, "")
+	return nil
 }
 
-func (s *Server) listTaskTypes(c *gin.Context) {
-	list, err := s.Tasks.Types(c.Request.Context())
+func (h *taskHandlers) handleListTaskTypes(c *gin.Context) error {
+	list, err := h.store.Types(c.Request.Context())
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, list, "")
+	return nil
 }
 
 type upsertTaskTypeRequest struct {
@@ -271,56 +243,53 @@ type upsertTaskTypeRequest struct {
 	Description *string `json:"description"`
 }
 
+func (r *upsertTaskTypeRequest) rules() []fieldRule {
+	return []fieldRule{required("task_type", r.TaskType)}
+}
+
 // maxTypeDescription bounds a task type's description, in characters.
 const maxTypeDescription = 1000
 
-func (s *Server) upsertTaskType(c *gin.Context) {
+func (h *taskHandlers) handleUpsertTaskType(c *gin.Context) error {
 	var req upsertTaskTypeRequest
-	if err := DecodeJSON(c, &req); err != nil {
-		WriteError(c, err)
-		return
+	if err := bindBody(c, &req); err != nil {
+		return err
 	}
-	switch {
-	case req.TaskType == nil:
-		WriteError(c, shapeError("task_type", "Field task_type is required"))
-		return
-	case !tasks.ValidTypeName(*req.TaskType):
-		WriteError(c, apperr.Validation("task_type", "must be 1–64 letters, digits, underscores or hyphens"))
-		return
+	if !tasks.ValidTypeName(*req.TaskType) {
+		return apperr.Validation("task_type", "must be 1–64 letters, digits, underscores or hyphens")
 	}
 	desc := ""
 	if req.Description != nil {
 		desc = *req.Description
 	}
 	if utf8.RuneCountInString(desc) > maxTypeDescription {
-		WriteError(c, apperr.Validation("description", "must be at most 1000 characters"))
-		return
+		return apperr.Validation("description", "must be at most 1000 characters")
 	}
-	tt, created, err := s.Tasks.UpsertType(c.Request.Context(), *req.TaskType, desc)
+	tt, created, err := h.store.UpsertType(c.Request.Context(), *req.TaskType, desc)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	if created {
 		OK(c, http.StatusCreated, tt, "Task type registered")
-		return
+		return nil
 	}
 	OK(c, http.StatusOK, tt, "Task type updated")
+	return nil
 }
 
-// setTaskTypePaused pauses or resumes a task type: its tasks are still
+// handleSetTaskTypePaused pauses or resumes a task type: its tasks are still
 // accepted, but no worker claims them while it is paused.
-func (s *Server) setTaskTypePaused(paused bool) gin.HandlerFunc {
+func (h *taskHandlers) handleSetTaskTypePaused(paused bool) func(*gin.Context) error {
 	message := "Task type resumed"
 	if paused {
 		message = "Task type paused"
 	}
-	return func(c *gin.Context) {
-		tt, err := s.Tasks.SetPaused(c.Request.Context(), c.Param("task_type"), paused)
+	return func(c *gin.Context) error {
+		tt, err := h.store.SetPaused(c.Request.Context(), c.Param("task_type"), paused)
 		if err != nil {
-			WriteError(c, err)
-			return
+			return err
 		}
 		OK(c, http.StatusOK, tt, message)
+		return nil
 	}
 }

@@ -21,7 +21,7 @@ type profileRequest struct {
 	EmailVerified *bool   `json:"email_verified"`
 }
 
-func (r *profileRequest) requiredFields() []fieldPresence { return nil }
+func (r *profileRequest) rules() []fieldRule { return nil }
 
 func (r *profileRequest) update() auth.ProfileUpdate {
 	return auth.ProfileUpdate{Username: r.Username, Email: r.Email, EmailVerified: r.EmailVerified}
@@ -32,8 +32,8 @@ type passwordChangeRequest struct {
 	NewPassword     *string `json:"new_password"`
 }
 
-func (r *passwordChangeRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("current_password", r.CurrentPassword), present("new_password", r.NewPassword)}
+func (r *passwordChangeRequest) rules() []fieldRule {
+	return []fieldRule{required("current_password", r.CurrentPassword), required("new_password", r.NewPassword)}
 }
 
 type deleteSelfRequest struct {
@@ -41,8 +41,8 @@ type deleteSelfRequest struct {
 	Confirmation *string `json:"confirmation"`
 }
 
-func (r *deleteSelfRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("password", r.Password), present("confirmation", r.Confirmation)}
+func (r *deleteSelfRequest) rules() []fieldRule {
+	return []fieldRule{required("password", r.Password), required("confirmation", r.Confirmation)}
 }
 
 type statusRequest struct {
@@ -50,16 +50,16 @@ type statusRequest struct {
 	Reason   *string `json:"reason"`
 }
 
-func (r *statusRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("is_active", r.IsActive)}
+func (r *statusRequest) rules() []fieldRule {
+	return []fieldRule{required("is_active", r.IsActive)}
 }
 
 type resetPasswordRequest struct {
 	NewPassword *string `json:"new_password"`
 }
 
-func (r *resetPasswordRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("new_password", r.NewPassword)}
+func (r *resetPasswordRequest) rules() []fieldRule {
+	return []fieldRule{required("new_password", r.NewPassword)}
 }
 
 type createUserRequest struct {
@@ -69,202 +69,237 @@ type createUserRequest struct {
 	Role     *string `json:"role"`
 }
 
-func (r *createUserRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("username", r.Username), present("email", r.Email), present("password", r.Password)}
+func (r *createUserRequest) rules() []fieldRule {
+	return []fieldRule{required("username", r.Username), required("email", r.Email), required("password", r.Password)}
 }
 
 type roleRequest struct {
 	Role *string `json:"role"`
 }
 
-func (r *roleRequest) requiredFields() []fieldPresence {
-	return []fieldPresence{present("role", r.Role)}
+func (r *roleRequest) rules() []fieldRule {
+	return []fieldRule{required("role", r.Role)}
 }
 
 type deleteUserRequest struct {
 	HardDelete *bool `json:"hard_delete"`
 }
 
-func (r *deleteUserRequest) requiredFields() []fieldPresence { return nil }
+func (r *deleteUserRequest) rules() []fieldRule { return nil }
 
-func (s *Server) handleGetOwnProfile(c *gin.Context) {
+func (s *Server) handleGetOwnProfile(c *gin.Context) error {
 	p := principal(c)
-	s.respondUser(c, http.StatusOK, "")(s.Auth.GetUser(c.Request.Context(), p, p.UserID))
+	u, err := s.Auth.GetUser(c.Request.Context(), p, p.UserID)
+	if err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, u, "")
+	return nil
 }
 
-func (s *Server) handleUpdateOwnProfile(c *gin.Context) {
+func (s *Server) handleUpdateOwnProfile(c *gin.Context) error {
 	var in profileRequest
-	if !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
 	// email_verified is not the user's to set; the service ignores it here.
-	s.respondUser(c, http.StatusOK, "Profile updated")(s.Auth.UpdateOwnProfile(c.Request.Context(), principal(c), in.update()))
+	u, err := s.Auth.UpdateOwnProfile(c.Request.Context(), principal(c), in.update())
+	if err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, u, "Profile updated")
+	return nil
 }
 
-func (s *Server) handleChangePassword(c *gin.Context) {
+func (s *Server) handleChangePassword(c *gin.Context) error {
 	var in passwordChangeRequest
-	if !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
-	err := s.Auth.ChangePassword(c.Request.Context(), principal(c), *in.CurrentPassword, *in.NewPassword)
-	s.respondDone(c, err, "Password changed; your other sessions were ended")
+	if err := s.Auth.ChangePassword(c.Request.Context(), principal(c), *in.CurrentPassword, *in.NewPassword); err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, nil, "Password changed; your other sessions were ended")
+	return nil
 }
 
-func (s *Server) handleDeleteSelf(c *gin.Context) {
+func (s *Server) handleDeleteSelf(c *gin.Context) error {
 	var in deleteSelfRequest
-	if !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
-	err := s.Auth.DeleteSelf(c.Request.Context(), principal(c), *in.Password, *in.Confirmation)
-	s.respondDone(c, err, "Account deleted")
+	if err := s.Auth.DeleteSelf(c.Request.Context(), principal(c), *in.Password, *in.Confirmation); err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, nil, "Account deleted")
+	return nil
 }
 
-func (s *Server) handleGetUser(c *gin.Context) {
-	id, ok := userIDParam(c)
-	if !ok {
-		return
+func (s *Server) handleGetUser(c *gin.Context) error {
+	id, err := userIDParam(c)
+	if err != nil {
+		return err
 	}
-	s.respondUser(c, http.StatusOK, "")(s.Auth.GetUser(c.Request.Context(), principal(c), id))
+	u, err := s.Auth.GetUser(c.Request.Context(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, u, "")
+	return nil
 }
 
-func (s *Server) handleListUsers(c *gin.Context) {
+func (s *Server) handleListUsers(c *gin.Context) error {
 	opts, err := listOptions(c)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	users, err := s.Auth.ListUsers(c.Request.Context(), principal(c), opts)
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, users, "")
+	return nil
 }
 
-func (s *Server) handleSetStatus(c *gin.Context) {
-	id, ok := userIDParam(c)
+func (s *Server) handleSetStatus(c *gin.Context) error {
+	id, err := userIDParam(c)
+	if err != nil {
+		return err
+	}
 	var in statusRequest
-	if !ok || !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
 	reason := stringOrEmpty(in.Reason)
 	if utf8.RuneCountInString(reason) > maxReasonLength {
-		WriteError(c, apperr.Validation("reason", "Reason must be at most 500 characters"))
-		return
+		return apperr.Validation("reason", "Reason must be at most 500 characters")
 	}
 	msg := "User deactivated"
 	if *in.IsActive {
 		msg = "User activated"
 	}
-	s.respondUser(c, http.StatusOK, msg)(s.Auth.SetStatus(c.Request.Context(), principal(c), id, *in.IsActive, reason))
-}
-
-func (s *Server) handleResetPassword(c *gin.Context) {
-	id, ok := userIDParam(c)
-	var in resetPasswordRequest
-	if !ok || !bindBody(c, &in) {
-		return
+	u, err := s.Auth.SetStatus(c.Request.Context(), principal(c), id, *in.IsActive, reason)
+	if err != nil {
+		return err
 	}
-	err := s.Auth.ResetPassword(c.Request.Context(), principal(c), id, *in.NewPassword)
-	s.respondDone(c, err, "Password reset; the user's sessions were ended")
+	OK(c, http.StatusOK, u, msg)
+	return nil
 }
 
-func (s *Server) handleCreateUser(c *gin.Context) {
+func (s *Server) handleResetPassword(c *gin.Context) error {
+	id, err := userIDParam(c)
+	if err != nil {
+		return err
+	}
+	var in resetPasswordRequest
+	if err := bindBody(c, &in); err != nil {
+		return err
+	}
+	if err := s.Auth.ResetPassword(c.Request.Context(), principal(c), id, *in.NewPassword); err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, nil, "Password reset; the user's sessions were ended")
+	return nil
+}
+
+func (s *Server) handleCreateUser(c *gin.Context) error {
 	var in createUserRequest
-	if !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
 	role := auth.RoleUser
 	if in.Role != nil {
 		var ok bool
 		if role, ok = auth.ParseRole(*in.Role); !ok {
-			WriteError(c, errBadRole)
-			return
+			return errBadRole
 		}
 	}
 	u, err := s.Auth.CreateUser(c.Request.Context(), principal(c), auth.CreateUserInput{
 		Username: *in.Username, Email: *in.Email, Password: *in.Password, Role: role,
 	})
-	s.respondUser(c, http.StatusCreated, "User created")(u, err)
+	if err != nil {
+		return err
+	}
+	OK(c, http.StatusCreated, u, "User created")
+	return nil
 }
 
-func (s *Server) handleUpdateProfile(c *gin.Context) {
-	id, ok := userIDParam(c)
-	var in profileRequest
-	if !ok || !bindBody(c, &in) {
-		return
+func (s *Server) handleUpdateProfile(c *gin.Context) error {
+	id, err := userIDParam(c)
+	if err != nil {
+		return err
 	}
-	s.respondUser(c, http.StatusOK, "Profile updated")(s.Auth.UpdateProfile(c.Request.Context(), principal(c), id, in.update()))
+	var in profileRequest
+	if err := bindBody(c, &in); err != nil {
+		return err
+	}
+	u, err := s.Auth.UpdateProfile(c.Request.Context(), principal(c), id, in.update())
+	if err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, u, "Profile updated")
+	return nil
 }
 
 var errBadRole = apperr.Validation("role", "Role must be one of: user, moderator, admin")
 
-func (s *Server) handleSetRole(c *gin.Context) {
-	id, ok := userIDParam(c)
+func (s *Server) handleSetRole(c *gin.Context) error {
+	id, err := userIDParam(c)
+	if err != nil {
+		return err
+	}
 	var in roleRequest
-	if !ok || !bindBody(c, &in) {
-		return
+	if err := bindBody(c, &in); err != nil {
+		return err
 	}
 	role, ok := auth.ParseRole(*in.Role)
 	if !ok {
-		WriteError(c, errBadRole)
-		return
+		return errBadRole
 	}
-	s.respondUser(c, http.StatusOK, "Role updated")(s.Auth.SetRole(c.Request.Context(), principal(c), id, role))
+	u, err := s.Auth.SetRole(c.Request.Context(), principal(c), id, role)
+	if err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, u, "Role updated")
+	return nil
 }
 
-func (s *Server) handleDeleteUser(c *gin.Context) {
-	id, ok := userIDParam(c)
-	if !ok {
-		return
+func (s *Server) handleDeleteUser(c *gin.Context) error {
+	id, err := userIDParam(c)
+	if err != nil {
+		return err
 	}
 	var in deleteUserRequest
 	// The body is optional: without one the delete is soft.
-	if c.Request.ContentLength != 0 && !bindBody(c, &in) {
-		return
+	if c.Request.ContentLength != 0 {
+		if err := bindBody(c, &in); err != nil {
+			return err
+		}
 	}
 	hard := in.HardDelete != nil && *in.HardDelete
-	err := s.Auth.DeleteUser(c.Request.Context(), principal(c), id, hard)
-	s.respondDone(c, err, "User deleted")
+	if err := s.Auth.DeleteUser(c.Request.Context(), principal(c), id, hard); err != nil {
+		return err
+	}
+	OK(c, http.StatusOK, nil, "User deleted")
+	return nil
 }
 
-func (s *Server) handleUserStats(c *gin.Context) {
+func (s *Server) handleUserStats(c *gin.Context) error {
 	st, err := s.Auth.Stats(c.Request.Context())
 	if err != nil {
-		WriteError(c, err)
-		return
+		return err
 	}
 	OK(c, http.StatusOK, st, "")
-}
-
-// respondUser returns a writer for a (user, error) result.
-func (s *Server) respondUser(c *gin.Context, status int, message string) func(auth.User, error) {
-	return func(u auth.User, err error) {
-		if err != nil {
-			WriteError(c, err)
-			return
-		}
-		OK(c, status, u, message)
-	}
-}
-
-// respondDone writes err, or a success without data.
-func (s *Server) respondDone(c *gin.Context, err error, message string) {
-	if err != nil {
-		WriteError(c, err)
-		return
-	}
-	OK(c, http.StatusOK, nil, message)
+	return nil
 }
 
 // userIDParam parses the :id path parameter; a non-UUID is 400 INVALID_QUERY.
-func userIDParam(c *gin.Context) (uuid.UUID, bool) {
+func userIDParam(c *gin.Context) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil || len(c.Param("id")) != 36 {
-		WriteError(c, apperr.InvalidQuery("id", "must be a UUID"))
-		return uuid.UUID{}, false
+		return uuid.UUID{}, apperr.InvalidQuery("id", "must be a UUID")
 	}
-	return id, true
+	return id, nil
 }
 
 // listOptions reads limit (1–100, default 50), offset (≥ 0) and

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"example.com/demo/internal/storable"
 )
 
 // notifyChannel is signalled by the tasks_notify_insert trigger (and by a
@@ -218,7 +220,7 @@ func (w *Worker) write(ctx context.Context, batch []outcome) {
 // unstorable turns an outcome the database refused into a failure that says why.
 func unstorable(o outcome, err error) outcome {
 	o.kind, o.result, o.delay, o.unstorable = outcomeFailed, nil, 0, true
-	o.err = storableText(truncate("outcome could not be stored: "+err.Error(), 2000))
+	o.err = storable.Text("outcome could not be stored: "+err.Error(), 2000)
 	return o
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"example.com/demo/internal/platform/breaker"
 	"example.com/demo/internal/platform/retry"
+	"example.com/demo/internal/storable"
 )
 
 // Settings configures a Worker. The zero value is valid: every field has the
@@ -420,7 +421,7 @@ func (w *Worker) execute(ctx, runCtx context.Context, t *Task) outcome {
 // failed turns an error into a retry or, with no attempt left or an error
 // marked retry.Permanent (a payload no attempt can fix), a failure.
 func (w *Worker) failed(ctx context.Context, o *outcome, t *Task, err error) {
-	o.err = storableText(truncate(err.Error(), 2000))
+	o.err = storable.Text(err.Error(), 2000)
 	delay, retryable := retryDelay(t.RetryStrategy, t.CurrentAttempt)
 	if retryable && !retry.IsPermanent(err) && t.CurrentAttempt < t.MaxAttempts {
 		o.kind, o.delay = outcomeRetrying, delay
@@ -459,15 +460,7 @@ func (w *Worker) call(attemptCtx context.Context, h Handler, t *Task) (result []
 	if err != nil {
 		return nil, fmt.Errorf("encode result: %w", err)
 	}
-	return storableJSON(b), nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
+	return storable.JSON(b), nil
 }
 
 func (w *Worker) markOK() { w.lastOK.Store(time.Now().UnixNano()) }

@@ -22,10 +22,14 @@ func newServeCmd(e *env) *cobra.Command {
 		Args: usage(cobra.NoArgs),
 	}
 	port := cmd.Flags().Int("port", 0, "HTTP port (overrides PORT)")
+	features := featureServeFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		flags := map[string]any{}
 		if cmd.Flags().Changed("port") {
 			flags["port"] = *port
+		}
+		for _, set := range features {
+			set(flags)
 		}
 		return e.serve(cmd.Context(), flags)
 	}

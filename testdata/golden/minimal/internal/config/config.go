@@ -65,6 +65,9 @@ type Config struct {
 	Docs Docs `mapstructure:"docs"`
 	// Tracing is read from the standard OTEL_* variables alone (tracing.go).
 	Tracing Tracing `mapstructure:"-"`
+	// Features holds the sections of the optional features (features.go):
+	// cfg.Tasks, keys tasks.*.
+	Features `mapstructure:",squash"`
 }
 
 // Docs configures GET /api/v1/openapi.json and the page GET /api/v1/docs.
@@ -94,6 +97,7 @@ func Defaults(env string) Config {
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
 		Docs:               Docs{Enabled: true},
+		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
 		c.Host = ""
@@ -112,10 +116,15 @@ func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.
 
 // Validate checks every setting and names the first bad key.
 func (c *Config) Validate() error {
-	checks := []error{
+	return firstError(
 		c.validateCore(),
-	}
-	for _, err := range checks {
+		c.Features.validate(),
+	)
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// routes is the whole API surface in one place.
+// routes is the API surface: the core routes here, then the routes of each
+// feature from its own file (routes_auth.go, routes_tasks.go…), in the order
+// internal/app lists the features.
 func (s *Server) routes() {
 	e := s.engine
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
@@ -25,10 +27,17 @@ func (s *Server) routes() {
 	if s.Config.Docs.Enabled {
 		api.GET("/openapi.json", s.handleOpenAPI)
 		api.GET("/docs", s.handleDocsPage)
-		api.GET("/docs/:asset", s.handleDocsAsset)
+		api.GET("/docs/:asset", Handle(s.handleDocsAsset))
 	}
 
+	for _, add := range s.Routes {
+		add(s, api)
+	}
 	if s.ExtraRoutes != nil {
 		s.ExtraRoutes(api)
 	}
 }
+
+// Routes adds one feature's routes under /api/v1 (api). The server gives
+// them what handlers share: its deps, the envelopes, the authentication.
+type Routes func(s *Server, api *gin.RouterGroup)

@@ -36,7 +36,9 @@ type Deps struct {
 	Started time.Time
 	// Tracing, when set, runs every request in a span (tracing.go).
 	Tracing *telemetry.Tracing
-	// ExtraRoutes, when set, adds routes under /api/v1 after those of routes.go
+	// Routes adds the routes of each feature after the core ones (routes.go).
+	Routes []Routes
+	// ExtraRoutes, when set, adds routes under /api/v1 after all others
 	// (tests use it to reach the middleware with handlers of their own).
 	ExtraRoutes func(api *gin.RouterGroup)
 }
@@ -58,7 +60,6 @@ type Server struct {
 
 // New builds the engine with its middleware and routes.
 func New(d Deps) (*Server, error) {
-	gin.SetMode(gin.ReleaseMode)
 	s := &Server{Deps: d, engine: gin.New(), origins: map[string]bool{}}
 	for _, o := range d.Config.CORSOrigins {
 		s.origins[o] = true
@@ -86,8 +87,8 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	e.Use(s.middleware()...)
-	e.NoRoute(s.notFound)
-	e.NoMethod(s.methodNotAllowed)
+	e.NoRoute(s.handleNotFound)
+	e.NoMethod(s.handleMethodNotAllowed)
 	s.routes()
 	return s, nil
 }

@@ -93,7 +93,7 @@ func TestAgainstModel(t *testing.T) {
 		for seed := range uint64(5) {
 			rng := rand.New(rand.NewPCG(seed, uint64(i)))
 			tb := setup(t, s)
-			m := &model{s: s, now: tb.clock.now}
+			m := &model{s: s, now: tb.clock.Now()}
 			type call struct {
 				done func(bool)
 				gen  int

@@ -9,29 +9,11 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"example.com/demo/internal/platform/fakeclock"
 )
 
 var errBoom = errors.New("boom")
-
-// fakeClock is a settable clock that counts how often it is read.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	reads atomic.Int64
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.reads.Add(1)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 type transition struct{ from, to State }
 
@@ -39,14 +21,14 @@ type transition struct{ from, to State }
 // transitions are recorded.
 type bundle struct {
 	b     *Breaker
-	clock *fakeClock
+	clock *fakeclock.Clock
 	mu    sync.Mutex
 	seen  []transition
 }
 
 func setup(t *testing.T, s Settings) *bundle {
 	t.Helper()
-	tb := &bundle{clock: &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	tb := &bundle{clock: fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	s.Clock = tb.clock.Now
 	s.OnStateChange = func(name string, from, to State) {
 		if name != "dep" {
@@ -399,7 +381,7 @@ func TestClosedSuccessPath(t *testing.T) {
 	tb := setup(t, Settings{})
 	fail(1)(t, tb) // and forget it, so the loop below measures the steady state
 	succeed(1)(t, tb)
-	before := tb.clock.reads.Load()
+	before := tb.clock.Reads()
 	ctx := context.Background()
 	fn := func(context.Context) error { return nil }
 	allocs := testing.AllocsPerRun(100, func() {
@@ -410,7 +392,7 @@ func TestClosedSuccessPath(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("closed success path allocates %v times per call", allocs)
 	}
-	if n := tb.clock.reads.Load() - before; n != 0 {
+	if n := tb.clock.Reads() - before; n != 0 {
 		t.Errorf("closed success path read the clock %d times", n)
 	}
 }

@@ -1,4 +1,7 @@
-package tasks
+// Package storable makes text from outside the service storable in
+// PostgreSQL: a text column refuses NUL bytes and invalid UTF-8, a jsonb one
+// also the escape \u0000 and lone surrogates.
+package storable
 
 import (
 	"bytes"
@@ -7,24 +10,37 @@ import (
 	"unicode/utf8"
 )
 
-// What handlers return comes from anywhere (a webhook's reply, a file, a
-// user's payload): PostgreSQL refuses a NUL byte or invalid UTF-8 in text,
-// and the escape \u0000 or a lone surrogate in jsonb. Outcomes are made
-// storable before they are written, so that one bad reply cannot make the
-// write of a whole batch of outcomes fail.
+// What the service stores comes from anywhere (a webhook's reply, a file, a
+// user's payload, a header): it is made storable before it is written, so
+// that one bad value cannot make the write of a whole batch fail.
 
-// storableText replaces NUL bytes and invalid UTF-8 with U+FFFD.
-func storableText(s string) string {
-	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+// Text returns s as a text column can store it: NUL bytes and invalid
+// UTF-8 become U+FFFD. Over max bytes (when max > 0) it is cut at a
+// character boundary and ends with "…", max bytes in all, so that a header
+// or an error message of any size stays a bounded row.
+func Text(s string, max int) string {
+	if !utf8.ValidString(s) || strings.Contains(s, "\x00") {
+		s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	if max <= 0 || len(s) <= max {
 		return s
 	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	const ellipsis = "…"
+	mark := ellipsis
+	if max < len(ellipsis) {
+		mark = ""
+	}
+	end := max - len(mark)
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + mark
 }
 
-// storableJSON returns b (valid JSON) in a form jsonb accepts: strings and
+// JSON returns b (valid JSON) in a form jsonb accepts: strings and
 // keys holding NUL, a lone surrogate or invalid UTF-8 get U+FFFD in their
 // place. The common case, JSON without any such escape, is returned as is.
-func storableJSON(b []byte) []byte {
+func JSON(b []byte) []byte {
 	if utf8.Valid(b) && !hasUnstorableEscape(b) {
 		return b
 	}
@@ -33,7 +49,7 @@ func storableJSON(b []byte) []byte {
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		// Not JSON after all: keep it, readable, as a JSON string.
-		out, _ := json.Marshal(storableText(string(b)))
+		out, _ := json.Marshal(Text(string(b), 0))
 		return out
 	}
 	// The decoder has already turned invalid UTF-8 and lone surrogates into

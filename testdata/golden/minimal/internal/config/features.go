@@ -1,0 +1,19 @@
+package config
+
+// Features holds the settings of the optional features, one section each
+// (auth.go, tasks.go). Config embeds it: a section is a field of Config
+// (cfg.Tasks) and a key of its own (tasks.*). A feature's section is
+// registered by its lines here, apart from the Config fields of config.go.
+type Features struct {
+}
+
+// featureDefaults are the features' settings in env before any file,
+// variable or flag.
+func featureDefaults(env string) Features {
+	return Features{}
+}
+
+// validate checks the features' settings and names the first bad key.
+func (f *Features) validate() error {
+	return firstError()
+}
