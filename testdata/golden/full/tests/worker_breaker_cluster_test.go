@@ -297,8 +297,9 @@ func TestBreakerClosedOnOneWorkerClosesOnAll(t *testing.T) {
 }
 
 // Behind a connection pooler in transaction mode with no direct URL no
-// worker can LISTEN: each learns of the others' openings and closings by
-// reading the table at every poll.
+// worker can LISTEN, and queries go in pgx's exec mode: each worker learns
+// of the others' openings and closings by reading the table at every poll,
+// and the trial that closes the breaker goes through the pooler too.
 func TestBreakerStateReachesWorkersThatCannotListen(t *testing.T) {
 	t.Parallel()
 	app, peer := workerCluster(t, apptest.WithPooler())
@@ -309,10 +310,16 @@ func TestBreakerStateReachesWorkersThatCannotListen(t *testing.T) {
 	if !apptest.Eventually(10*time.Second, func() bool { return polling.Breaker("shared-dep").State() == breaker.Open }) {
 		t.Fatalf("the polling worker's breaker is %s", polling.Breaker("shared-dep").State())
 	}
-	if _, err := app.DB.Exec(context.Background(), `DELETE FROM task_breakers`); err != nil {
-		t.Fatal(err)
+	d.failing.Store(false)
+	endCoolDown(t, app, a, polling)
+	trial := app.InsertTask(tasks.NewTask{TaskType: "shared-dep"})
+	app.WaitStatus(trial.ID, tasks.StatusCompleted)
+	for _, w := range []*apptest.RunningWorker{a, polling} {
+		if !apptest.Eventually(10*time.Second, func() bool { return w.Breaker("shared-dep").State() == breaker.Closed }) {
+			t.Fatalf("worker %s's breaker is still %s", w.ID(), w.Breaker("shared-dep").State())
+		}
 	}
-	if !apptest.Eventually(10*time.Second, func() bool { return polling.Breaker("shared-dep").State() == breaker.Closed }) {
-		t.Fatalf("the polling worker's breaker is still %s", polling.Breaker("shared-dep").State())
+	if sharedOpen(t, app) {
+		t.Fatal("task_breakers still has the breaker after its trial succeeded")
 	}
 }

@@ -130,6 +130,15 @@ func (e Endpoints) LogAttrs() []any {
 // PoolOption adjusts a pool made by NewPool or Open.
 type PoolOption func(*pgxpool.Config) error
 
+// WithConfig adjusts the pool's settings with fn, which cannot fail (a
+// tracer…).
+func WithConfig(fn func(*pgxpool.Config)) PoolOption {
+	return func(cfg *pgxpool.Config) error {
+		fn(cfg)
+		return nil
+	}
+}
+
 // WithQueryExecMode sets the pool's query exec mode by its pgx name (exec,
 // cache_statement…). It wins over the URL's default_query_exec_mode.
 func WithQueryExecMode(name string) PoolOption {
@@ -166,8 +175,11 @@ func ParseQueryExecMode(name string) (pgx.QueryExecMode, error) {
 // describe_exec) pgx encodes a uuid.UUID or a []uuid.UUID by what the
 // server says; in exec and simple_protocol it must pick the PostgreSQL type
 // from the Go type alone, and without this a []uuid.UUID cannot be sent.
+// The task queue sends its batches of ids as [][16]byte, which pgx encodes
+// in binary without going through each id's text form.
 func registerTypes(conn *pgx.Conn) {
 	m := conn.TypeMap()
 	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
 	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
+	m.RegisterDefaultPgType([][16]byte{}, "_uuid")
 }
