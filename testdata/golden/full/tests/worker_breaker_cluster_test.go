@@ -129,6 +129,19 @@ func sharedOpen(t *testing.T, app *apptest.TestApp) bool {
 	return open
 }
 
+// endSharedCoolDown ends, in task_breakers, the cool-down of a breaker a
+// test opened on a worker with a fake clock: once the opening is written
+// there, its open_until becomes now.
+func endSharedCoolDown(t *testing.T, app *apptest.TestApp) {
+	t.Helper()
+	if !apptest.Eventually(10*time.Second, func() bool { return sharedOpen(t, app) }) {
+		t.Fatal("the opening never reached task_breakers")
+	}
+	if _, err := app.DB.Exec(context.Background(), `UPDATE task_breakers SET open_until = now()`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 var noRetry = []byte(`{"type":"none"}`)
 
 // deferredBy waits until a fresh task has been deferred at least min ahead,
