@@ -129,16 +129,21 @@ func sharedOpen(t *testing.T, app *apptest.TestApp) bool {
 	return open
 }
 
-// endSharedCoolDown ends, in task_breakers, the cool-down of a breaker a
-// test opened on a worker with a fake clock: once the opening is written
-// there, its open_until becomes now.
-func endSharedCoolDown(t *testing.T, app *apptest.TestApp) {
+// endSharedCoolDown ends the cool-down of a breaker a test opened on a
+// worker with a fake clock where the workers take it from, task_breakers:
+// once the opening is written there, its open_until becomes now, and the
+// worker adopts that (its breaker half-open at once, whatever its clock)
+// before the test goes on.
+func endSharedCoolDown(t *testing.T, app *apptest.TestApp, b *breaker.Breaker) {
 	t.Helper()
 	if !apptest.Eventually(10*time.Second, func() bool { return sharedOpen(t, app) }) {
 		t.Fatal("the opening never reached task_breakers")
 	}
 	if _, err := app.DB.Exec(context.Background(), `UPDATE task_breakers SET open_until = now()`); err != nil {
 		t.Fatal(err)
+	}
+	if !apptest.Eventually(10*time.Second, func() bool { return b.State() == breaker.HalfOpen }) {
+		t.Fatalf("breaker %s after the cool-down ended in task_breakers", b.State())
 	}
 }
 

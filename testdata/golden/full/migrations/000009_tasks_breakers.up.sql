@@ -27,7 +27,9 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER task_breakers_version BEFORE INSERT OR UPDATE ON task_breakers
+-- Only an opening is a new version: a worker taking the trial (trial_by)
+-- changes nothing the others adopt, and must not look like news to itself.
+CREATE TRIGGER task_breakers_version BEFORE INSERT OR UPDATE OF open_until ON task_breakers
     FOR EACH ROW EXECUTE FUNCTION task_breakers_version();
 
 -- Every opening (a new row, or a new open_until) and every closing (a
