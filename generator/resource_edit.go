@@ -25,36 +25,47 @@ type EditPointError struct {
 
 func (e *EditPointError) Error() string {
 	return fmt.Sprintf("%s: cannot find %s, so nothing was written.\n"+
-		"Add this line at its end by hand, then run the command again (it then leaves the file alone):\n\t%s",
+		"Register it by hand with this line, then run the command again (it leaves the file alone then):\n\t%s",
 		e.File, e.Want, e.Line)
 }
 
 // RegisterFeature adds elem (productsFeature{}) at the end of the list that
 // features() returns in internal/app/features.go, after the comment that
 // opens the resources' part, through the syntax tree. It returns nil when
-// the list has elem already, and an *EditPointError when there is no such
-// list.
+// the file has elem already (in the list, or wherever its owner put it by
+// hand), and an *EditPointError when there is no such list.
 func RegisterFeature(src []byte, elem string) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, featuresFile, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", featuresFile, err)
 	}
+	typeName := strings.TrimSuffix(elem, "{}")
+	if registered(f, typeName) {
+		return nil, nil
+	}
 	list := featureList(f)
 	if list == nil {
 		return nil, &EditPointError{featuresFile, "func features() returning a list of features", elem + ","}
 	}
-	typeName := strings.TrimSuffix(elem, "{}")
-	for _, e := range list.Elts {
-		if cl, ok := e.(*ast.CompositeLit); ok {
-			if id, ok := cl.Type.(*ast.Ident); ok && id.Name == typeName {
-				return nil, nil
-			}
-		}
-	}
 	at := fset.Position(list.Rbrace).Offset
 	out := append(append(slices.Clip(src[:at]), elem+",\n"...), src[at:]...)
 	return format.Source(out)
+}
+
+// registered reports whether the file has the literal typeName{} anywhere:
+// the line is in the list, or where its owner put it by hand.
+func registered(f *ast.File, typeName string) bool {
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if cl, ok := n.(*ast.CompositeLit); ok {
+			if id, ok := cl.Type.(*ast.Ident); ok && id.Name == typeName {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // featureList is the composite literal features() returns, or nil.
@@ -152,14 +163,14 @@ func dropUnusedImports(src []byte) ([]byte, error) {
 // project has: an OpenAPI tag, path, operation or component of another
 // part, or a top-level Go name (a method of TestApp included) of the
 // package a generated file joins.
-func checkClashes(dir string, files []ResourceFile) error {
+func checkClashes(dir, name string, files []ResourceFile) error {
 	for _, f := range files {
 		var err error
 		switch {
 		case strings.HasPrefix(f.Path, openapiDir) && strings.HasSuffix(f.Path, ".yaml"):
-			err = checkOpenAPIClashes(dir, f)
+			err = checkOpenAPIClashes(dir, name, f)
 		case strings.HasSuffix(f.Path, ".go"):
-			err = checkGoClashes(dir, f)
+			err = checkGoClashes(dir, name, f)
 		}
 		if err != nil {
 			return err
@@ -168,7 +179,7 @@ func checkClashes(dir string, files []ResourceFile) error {
 	return nil
 }
 
-func checkOpenAPIClashes(dir string, part ResourceFile) error {
+func checkOpenAPIClashes(dir, resource string, part ResourceFile) error {
 	mine, err := openAPINames(part.Data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", part.Path, err)
@@ -192,7 +203,7 @@ func checkOpenAPIClashes(dir string, part ResourceFile) error {
 		}
 		for _, n := range mine {
 			if slices.Contains(theirs, n) {
-				return &InputError{"resource", strings.TrimSuffix(path.Base(part.Path), ".yaml"),
+				return &InputError{"resource", resource,
 					fmt.Sprintf("its OpenAPI part would redefine %s of %s (choose another name or --plural)", n, rel)}
 			}
 		}
@@ -241,7 +252,7 @@ func openAPINames(data []byte) ([]string, error) {
 	return out, nil
 }
 
-func checkGoClashes(dir string, f ResourceFile) error {
+func checkGoClashes(dir, resource string, f ResourceFile) error {
 	pkg, mine, err := goDecls(f.Data)
 	if err != nil {
 		return err
@@ -265,7 +276,7 @@ func checkGoClashes(dir string, f ResourceFile) error {
 		}
 		for _, n := range mine {
 			if slices.Contains(theirs, n) {
-				return &InputError{"resource", path.Base(f.Path), fmt.Sprintf("its code would redeclare %s, which %s declares "+
+				return &InputError{"resource", resource, fmt.Sprintf("its code would redeclare %s, which %s declares "+
 					"(choose another name or --plural)", n, rel)}
 			}
 		}

@@ -152,6 +152,72 @@ func (r *resourceData) TypeWidth() int {
 	return w
 }
 
+// Columns is every column in the order the store scans them.
+func (r *resourceData) Columns() []string { return strings.Split(r.ColumnList(), ", ") }
+
+// ScanTargets are the arguments of Scan, in the order of Columns.
+func (r *resourceData) ScanTargets() []string {
+	var out []string
+	for _, c := range r.Columns() {
+		out = append(out, "&"+r.Var()+"."+goName(c))
+	}
+	return out
+}
+
+// InsertColumns, InsertParams and InsertArgs are the columns, parameters
+// and arguments of the INSERT of Create.
+func (r *resourceData) InsertColumns() []string {
+	var out []string
+	for _, f := range r.Fields {
+		out = append(out, f.Name)
+	}
+	if r.Owned() {
+		out = append(out, "created_by")
+	}
+	return out
+}
+
+func (r *resourceData) InsertParams() []string {
+	var out []string
+	for i, f := range r.Fields {
+		out = append(out, fmt.Sprintf("$%d::%s", i+1, f.Cast()))
+	}
+	if r.Owned() {
+		out = append(out, fmt.Sprintf("$%d::uuid", len(r.Fields)+1))
+	}
+	return out
+}
+
+func (r *resourceData) InsertArgs() []string {
+	var out []string
+	for _, f := range r.Fields {
+		out = append(out, "in."+f.GoName())
+	}
+	if r.Owned() {
+		out = append(out, "createdBy")
+	}
+	return out
+}
+
+// ColumnDefs are the column definitions of CREATE TABLE, aligned.
+func (r *resourceData) ColumnDefs() []string {
+	nw, tw := r.ColumnWidth(), r.TypeWidth()
+	def := func(name, typ, rest string) string {
+		if rest == "" {
+			return fmt.Sprintf("%-*s %s", nw, name, typ)
+		}
+		return fmt.Sprintf("%-*s %-*s %s", nw, name, tw, typ, rest)
+	}
+	out := []string{def("id", "uuid", "PRIMARY KEY DEFAULT gen_random_uuid()")}
+	for _, f := range r.Fields {
+		out = append(out, def(f.Name, f.SQLType(), strings.TrimSpace(f.ColumnConstraints(r.Plural))))
+	}
+	if r.Owned() {
+		out = append(out, def("created_by", "uuid", "CONSTRAINT "+r.Plural+"_created_by_fkey REFERENCES users (id) ON DELETE SET NULL"))
+	}
+	return append(out, def("created_at", "timestamptz", "NOT NULL DEFAULT now()"), def("updated_at", "timestamptz", "NOT NULL DEFAULT now()"))
+}
+
 // ColumnList is every column in the order the store scans them.
 func (r *resourceData) ColumnList() string {
 	cols := []string{"id"}

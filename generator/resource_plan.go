@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -80,10 +81,13 @@ func PlanResource(ctx context.Context, src Sources, dir string, req ResourceRequ
 	if r.Migration, err = resourceMigration(dir, r.Plural); err != nil {
 		return nil, err
 	}
+	if err := checkTable(dir, r); err != nil {
+		return nil, err
+	}
 	if err := p.render(ctx, src.Templates, r); err != nil {
 		return nil, err
 	}
-	if err := checkClashes(dir, p.Files); err != nil {
+	if err := checkClashes(dir, r.Name, p.Files); err != nil {
 		return nil, err
 	}
 	return p, p.register(dir, cfg, r)
@@ -229,6 +233,37 @@ func resourceMigration(dir, plural string) (string, error) {
 	return fmt.Sprintf("%0*d_create_%s", digits, latest+1, plural), nil
 }
 
+// createTableRE finds the tables a migration creates.
+var createTableRE = regexp.MustCompile(`(?i)\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([a-z_][a-z0-9_]*)`)
+
+// checkTable refuses a resource whose table another migration of the
+// project creates (users, sessions, tasks…), or golang-migrate's own.
+func checkTable(dir string, r *resourceData) error {
+	if r.Plural == "schema_migrations" {
+		return &InputError{"plural", r.Plural, "is the table golang-migrate keeps its version in"}
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "migrations", "*.up.sql"))
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if strings.HasPrefix(filepath.Base(name), r.Migration+".") {
+			continue
+		}
+		sql, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		for _, m := range createTableRE.FindAllSubmatch(sql, -1) {
+			if string(m[1]) == r.Plural {
+				return &InputError{"resource", r.Name, fmt.Sprintf("its table %s exists already (migrations/%s); "+
+					"choose another name or --plural", r.Plural, filepath.Base(name))}
+			}
+		}
+	}
+	return nil
+}
+
 // render executes the templates of the resource; Go files are formatted,
 // their unused imports dropped.
 func (p *ResourcePlan) render(ctx context.Context, fsys fs.FS, r *resourceData) error {
@@ -272,12 +307,35 @@ var resourceFuncs = template.FuncMap{
 	"words": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"join":  strings.Join,
 	"pad":   func(s string, w int) string { return fmt.Sprintf("%-*s", w, s) },
+	"wrap":  wrapList,
 	"orderSQL": func(key string) string {
 		if col, ok := strings.CutPrefix(key, "-"); ok {
 			return col + " DESC, id DESC"
 		}
 		return key + ", id"
 	},
+}
+
+// wrapList joins items with ", ", starting a new line (after indent) before
+// a line would pass 100 columns (tabs count 4): long column and argument
+// lists. start is the column the list starts at.
+func wrapList(indent string, start int, items []string) string {
+	var b strings.Builder
+	line := start
+	for i, it := range items {
+		if i > 0 {
+			if line+len(it)+2 > 100 {
+				b.WriteString(",\n" + indent)
+				line = len(indent) * 4
+			} else {
+				b.WriteString(", ")
+				line += 2
+			}
+		}
+		b.WriteString(it)
+		line += len(it)
+	}
+	return b.String()
 }
 
 // formatGo drops the imports a rendered file does not use (the templates
