@@ -12,7 +12,7 @@ import (
 func newGenerateCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "generate",
-		Short: "Grow this project with generated code: a CRUD resource",
+		Short: "Grow this project with generated code: a CRUD resource, a task type",
 		Long: `Add code to the generated project around the working directory, as files
 of its own registered by one line each, with its tests: the project builds,
 vets and passes make test right after.`,
@@ -21,6 +21,7 @@ vets and passes make test right after.`,
 	}
 	cmd.AddCommand(
 		newGenerateResourceCmd(e),
+		newGenerateTaskCmd(e),
 	)
 	return cmd
 }
