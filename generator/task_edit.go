@@ -37,9 +37,23 @@ func RegisterTaskType(src []byte, fn string) ([]byte, error) {
 	if list == nil {
 		return nil, gone
 	}
+	return format.Source(appendElement(fset, src, list, fn))
+}
+
+// appendElement inserts elem at the end of list: on a line of its own
+// when the list spans lines (where the last element has its comma), else
+// after a comma on the list's one line.
+func appendElement(fset *token.FileSet, src []byte, list *ast.CompositeLit, elem string) []byte {
 	at := fset.Position(list.Rbrace).Offset
-	out := append(append(slices.Clip(src[:at]), fn+",\n"...), src[at:]...)
-	return format.Source(out)
+	text := elem + ",\n"
+	if fset.Position(list.Lbrace).Line == fset.Position(list.Rbrace).Line {
+		text = elem
+		if len(list.Elts) > 0 {
+			at = fset.Position(list.Elts[len(list.Elts)-1].End()).Offset
+			text = ", " + elem
+		}
+	}
+	return append(append(slices.Clip(src[:at]), text...), src[at:]...)
 }
 
 // mentions reports whether the file uses the identifier name anywhere.
