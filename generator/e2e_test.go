@@ -50,7 +50,11 @@ func TestEndToEnd(t *testing.T) {
 			}
 			// Its day two first: two resources, the second pointing to the
 			// first, so that the checks below hold the grown project (and
-			// its make test runs their tests).
+			// its make test runs their tests). The full variant is also the
+			// place of `starter generate task` (its test joins the same
+			// make test): it lands on its own branch, and its call goes
+			// here, p.generateTask("send_invoice") through PlanTask, once
+			// both are merged.
 			p.generateResources(e2eResources[variant])
 			p.check()
 			if variant == "full" {
