@@ -50,9 +50,16 @@ func TestEndToEnd(t *testing.T) {
 			}
 			// Its day two first: two resources, the second pointing to the
 			// first, so that the checks below hold the grown project (and
-			// its make test runs their tests).
+			// its make test runs their tests). The full variant also grows a
+			// task type, whose tests join the same make test.
 			p.generateResources(e2eResources[variant])
+			if variant == "full" {
+				p.generateTask("send_invoice")
+			}
 			p.check()
+			if variant == "full" {
+				p.checkBehindPgBouncer()
+			}
 			p.openAPIClientCompiles()
 			// The auth project goes on to its second day (no extra project
 			// generated): its owner edits it, then adds tasks.
@@ -103,6 +110,18 @@ func (p project) generateResources(reqs []ResourceRequest) {
 			p.t.Fatal(err)
 		}
 	}
+}
+
+// checkBehindPgBouncer runs the project's integration suite once more, each
+// service reaching its database through a PgBouncer in transaction mode
+// (`make test-pgbouncer`, which `test-db run --pgbouncer` starts in front of
+// the test PostgreSQL): what a pooler breaks (named prepared statements,
+// LISTEN, session locks) must not be needed.
+func (p project) checkBehindPgBouncer() {
+	p.t.Helper()
+	began := time.Now()
+	p.mustRun("make", "test-pgbouncer")
+	p.t.Logf("integration suite behind PgBouncer: %v", time.Since(began).Round(time.Second))
 }
 
 // The client generator of the end-to-end test, pinned, and the runtime
@@ -221,10 +240,10 @@ func (p project) addTasksAfterEdits() {
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
 	// What `migrate create notes` writes after the latest migration, the
-	// second resource's (000004_auth_instances, 000005_create_categories,
-	// 000006_create_products).
-	g.write("migrations/000007_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
-	g.write("migrations/000007_notes.down.sql", "DROP TABLE notes;\n")
+	// second resource's (000006_auth_revocation_log, 000007_create_categories,
+	// 000008_create_products).
+	g.write("migrations/000009_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
+	g.write("migrations/000009_notes.down.sql", "DROP TABLE notes;\n")
 	g.commit("our edits")
 	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "golden"})
 	for _, c := range u.Changes {
@@ -238,7 +257,7 @@ func (p project) addTasksAfterEdits() {
 	}
 	// tasks brings two migrations (000003_tasks, 000005_tasks_controls in
 	// the templates): both follow the owner's, in their order.
-	for _, name := range []string{"000008_tasks.up.sql", "000009_tasks_controls.up.sql"} {
+	for _, name := range []string{"000010_tasks.up.sql", "000011_tasks_controls.up.sql"} {
 		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
 			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
 		}

@@ -81,9 +81,6 @@ public and writable. Bad input writes nothing (exit 2).`,
 
 func (e *env) generateResource(cmd *cobra.Command, req generator.ResourceRequest, dryRun bool) error {
 	p, err := e.findProject()
-	if errors.Is(err, errNoProject) {
-		return usageError{err}
-	}
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -39,9 +38,6 @@ the line to add by hand and writes nothing.`,
 
 func (e *env) generateTask(cmd *cobra.Command, req generator.TaskRequest, dryRun bool) error {
 	p, err := e.findProject()
-	if errors.Is(err, errNoProject) {
-		return usageError{err}
-	}
 	if err != nil {
 		return err
 	}

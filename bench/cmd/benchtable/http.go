@@ -24,7 +24,11 @@ import (
 // middleware on, production settings, its database on an embedded
 // PostgreSQL) and a bare gin.New() handler (./httpload serve), each in its
 // own process, loaded from a third process on loopback: wrk when installed,
-// else ./httpload load. Within a round the four targets run back to back.
+// else ./httpload load. A second instance of the service reaches the same
+// database through a PgBouncer in transaction mode (pgembed.StartBouncer)
+// without a direct URL, as a service behind a pooler runs: its /auth/me is
+// measured against the direct one's. Within a round the five targets run
+// back to back.
 func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 	loader, err := pickLoader(o)
 	if err != nil {
@@ -48,12 +52,23 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 		return nil, err
 	}
 	defer stopDB()
+	pooledDSN, stopBouncer, err := bouncerFor(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer stopBouncer()
 
 	oursURL, stopOurs, err := startServer(ctx, o, "service", dir, serviceEnv(dir, dsn), app, "serve", "--no-worker", "--port")
 	if err != nil {
 		return nil, err
 	}
 	defer stopOurs()
+	pooledEnv := append(serviceEnv(dir, pooledDSN), "DATABASE_POOLER=transaction")
+	pooledURL, stopPooled, err := startServer(ctx, o, "service-pgbouncer", dir, pooledEnv, app, "serve", "--no-worker", "--port")
+	if err != nil {
+		return nil, err
+	}
+	defer stopPooled()
 	bareURL, stopBare, err := startServer(ctx, o, "bare-gin", dir, os.Environ(), httpload, "serve", "-addr")
 	if err != nil {
 		return nil, err
@@ -72,6 +87,7 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 		{"live", oursURL + live, ""},
 		{"me", oursURL + me, token},
 		{"openapi", oursURL + doc, ""},
+		{"me-pgbouncer", pooledURL + me, token},
 	}
 	load := func(url, token string, d time.Duration) (loadResult, error) {
 		return loader(ctx, o, url, token, d)
@@ -105,6 +121,14 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 	p99 := func(r loadResult) float64 { return r.p99 }
 	liveRPS := mk(fmt.Sprintf("GET %s (%s): throughput", live, setting), "live", "req/s", rps)
 	liveRPS.target, liveRPS.meets = "≥ 0.8×", atLeast(0.8)
+	pooled := func(what, unit string, get func(loadResult) float64) measurement {
+		m := mk(what, "me-pgbouncer", unit, get)
+		m.anchor, m.theirs = "direct", nil
+		for _, r := range results["me"] {
+			m.theirs = append(m.theirs, get(r))
+		}
+		return m
+	}
 	return []measurement{
 		liveRPS,
 		mk(fmt.Sprintf("GET %s: p99", live), "live", "ms", p99),
@@ -112,6 +136,8 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 		mk(fmt.Sprintf("GET %s: p99", me), "me", "ms", p99),
 		mk(fmt.Sprintf("GET %s, the whole document from memory (%s): throughput", doc, setting), "openapi", "req/s", rps),
 		mk(fmt.Sprintf("GET %s: p99", doc), "openapi", "ms", p99),
+		pooled(fmt.Sprintf("GET %s through PgBouncer (transaction mode, no direct URL; %s): throughput", me, setting), "req/s", rps),
+		pooled(fmt.Sprintf("GET %s through PgBouncer: p99", me), "ms", p99),
 	}, nil
 }
 
@@ -208,6 +234,16 @@ func serviceDatabase(ctx context.Context) (string, func(), error) {
 		return "", nil, err
 	}
 	return srv.DSN("demo"), stop, nil
+}
+
+// bouncerFor starts a PgBouncer in transaction mode in front of the server
+// of dsn and returns the URL of dsn's database through it.
+func bouncerFor(ctx context.Context, dsn string) (string, func(), error) {
+	b, err := pgembed.StartBouncer(ctx, dsn, pgembed.BouncerOptions{})
+	if err != nil {
+		return "", nil, err
+	}
+	return b.DSN("demo"), func() { _ = b.Stop(context.WithoutCancel(ctx)) }, nil
 }
 
 // serviceEnv is production as deployed, migrated at start: no config file,

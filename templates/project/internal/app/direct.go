@@ -11,11 +11,12 @@ import (
 
 // directConnector is where the connections that cannot come from the pool
 // come from: a LISTEN holds its server session for good, which a connection
-// pooler in transaction mode (PgBouncer) cannot give. They are opened on url,
-// the pool's URL unless WithDirectURL names another; this is the one place to
-// change to take them from a direct URL of their own.
-func directConnector(url string) func(context.Context) (*pgx.Conn, error) {
-	return func(ctx context.Context) (*pgx.Conn, error) {
-		return database.Connect(ctx, url, buildinfo.Name+"-listener")
-	}
+// pooler in transaction mode (PgBouncer) cannot give. They are opened on
+// DATABASE_DIRECT_URL, or on DATABASE_URL when it is not a transaction
+// pooler; listening is false when neither reaches PostgreSQL itself, and
+// their users then poll instead (database.Endpoints.SessionConnector).
+// override, when not empty, replaces the URL (tests put a proxy there to
+// cut these connections alone).
+func directConnector(ep database.Endpoints, override, name string) (connect func(context.Context) (*pgx.Conn, error), listening bool) {
+	return ep.SessionConnector(buildinfo.Name+"-"+name, override)
 }

@@ -49,8 +49,11 @@ type wiring struct {
 	pool    *pgxpool.Pool
 	metrics *prometheus.Registry
 	// direct opens a connection of its own, outside the pool, for what
-	// holds its server session (a LISTEN): see directConnector.
-	direct func(ctx context.Context) (*pgx.Conn, error)
+	// holds its server session (a LISTEN): see directConnector. When
+	// listening is false it reaches a transaction pooler (there is no
+	// direct URL), and its users poll on it instead of listening.
+	direct    func(ctx context.Context) (*pgx.Conn, error)
+	listening bool
 	// checks take the features' health checks.
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.

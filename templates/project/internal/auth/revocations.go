@@ -44,6 +44,14 @@ type listenerState struct {
 	listening bool
 	err       error
 	since     time.Time
+	// healthy is the check's message while it listens (or polls).
+	healthy string
+}
+
+func (st *listenerState) setHealthy(msg string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.healthy = msg
 }
 
 func (st *listenerState) set(listening bool, err error) {
@@ -55,10 +63,10 @@ func (st *listenerState) set(listening bool, err error) {
 	st.listening, st.err = listening, err
 }
 
-func (st *listenerState) get() (listening bool, since time.Time, err error) {
+func (st *listenerState) get() (listening bool, since time.Time, healthy string, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.listening, st.since, st.err
+	return st.listening, st.since, st.healthy, st.err
 }
 
 // ListenRevocations keeps a connection from connect listening on
@@ -68,20 +76,33 @@ func (st *listenerState) get() (listening bool, since time.Time, err error) {
 // emptied when the connection is lost and again when it is back, so nothing
 // cached before can outlive a revocation the listener missed. It reconnects
 // with a growing pause (at most 5 s). With the cache disabled it returns at
-// once.
+// once. connect must reach PostgreSQL itself (see Connector); behind a
+// transaction pooler with no direct URL, PollRevocations takes its place.
 func (s *Service) ListenRevocations(ctx context.Context, connect Connector) error {
+	return s.watchRevocations(ctx, connect, "Listening for revocations", s.listen)
+}
+
+// watchRevocations runs one connection after another with watch (listen or
+// poll) until ctx ends; healthy is what the health check says meanwhile.
+func (s *Service) watchRevocations(ctx context.Context, connect Connector, healthy string,
+	watch func(context.Context, Connector) (bool, error)) error {
 	if !s.cache.enabled() {
 		return nil
 	}
+	s.listener.setHealthy(healthy)
 	pause := 100 * time.Millisecond
 	for {
-		heard, err := s.listen(ctx, connect)
+		heard, err := watch(ctx, connect)
 		s.cache.flush()
 		if ctx.Err() != nil {
 			return nil
 		}
 		s.listener.set(false, err)
-		s.logger.Warn("revocation listener lost its connection: token cache bypassed until it is back", "error", err)
+		if errors.Is(err, errSharedSession) {
+			s.logger.Error("revocation listener is behind a transaction pooler: token cache bypassed", "error", err)
+		} else {
+			s.logger.Warn("revocation listener lost its connection: token cache bypassed until it is back", "error", err)
+		}
 		if heard {
 			pause = 100 * time.Millisecond
 		}
@@ -110,16 +131,20 @@ func (s *Service) listen(ctx context.Context, connect Connector) (heard bool, er
 	if _, err := conn.Exec(ctx, "LISTEN "+RevocationChannel); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
+	backend, err := s.ownSession(ctx, conn)
+	if err != nil {
+		return false, err
+	}
 	s.cache.flush()
 	s.cache.vouch(sent.Add(listenLease))
 	s.listener.set(true, nil)
 	s.logger.Info("revocation listener listening", "channel", RevocationChannel)
-	return true, s.receive(ctx, conn, sent)
+	return true, s.receive(ctx, conn, sent, backend)
 }
 
 // receive applies notifications as they come and pings the connection
 // listenHeartbeat after the last ping was sent.
-func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Time) error {
+func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Time, backend int32) error {
 	for {
 		waitCtx, cancel := context.WithDeadline(ctx, lastPing.Add(listenHeartbeat))
 		n, err := conn.WaitForNotification(waitCtx)
@@ -136,20 +161,25 @@ func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Tim
 			continue
 		}
 		lastPing = time.Now()
-		if err := s.heartbeat(ctx, conn); err != nil {
+		if err := s.heartbeat(ctx, conn, backend); err != nil {
 			return err
 		}
 		s.cache.vouch(lastPing.Add(listenLease))
 	}
 }
 
-// heartbeat pings conn and applies the notifications that arrived with the
-// answer (pgx keeps them for WaitForNotification).
-func (s *Service) heartbeat(ctx context.Context, conn *pgx.Conn) error {
+// heartbeat pings conn, checking that its backend is still the one that
+// listens, and applies the notifications that arrived with the answer (pgx
+// keeps them for WaitForNotification).
+func (s *Service) heartbeat(ctx context.Context, conn *pgx.Conn, backend int32) error {
 	pingCtx, cancel := context.WithTimeout(ctx, listenPingTimeout)
 	defer cancel()
-	if err := conn.Ping(pingCtx); err != nil {
+	pid, err := backendPID(pingCtx, conn)
+	switch {
+	case err != nil:
 		return fmt.Errorf("heartbeat: %w", err)
+	case pid != backend:
+		return fmt.Errorf("heartbeat: %w", errSharedSession)
 	}
 	done, stop := context.WithCancel(ctx)
 	stop()
@@ -161,6 +191,45 @@ func (s *Service) heartbeat(ctx context.Context, conn *pgx.Conn) error {
 		}
 		s.revoked(n.Payload)
 	}
+}
+
+// errSharedSession: the listener's server session serves other clients.
+var errSharedSession = errors.New("the listener's server session also serves the pool: DATABASE_URL goes through " +
+	"a pooler in transaction mode, where LISTEN misses notifications; set DATABASE_POOLER=transaction " +
+	"(and DATABASE_DIRECT_URL to listen on PostgreSQL itself)")
+
+// ownSession checks that conn keeps a server session of its own, as LISTEN
+// needs, and returns its backend's pid: a pooled connection of the service
+// answered by the same backend proves that a pooler in transaction mode
+// hands that session to other clients between statements (a direct
+// connection never shares its backend), and so does a backend that changes
+// between heartbeats. Behind such a pooler configured as none, this makes
+// the listener fail, and the cache stay bypassed, rather than miss
+// revocations without an error. The check of the pool is made once per
+// connection, not per heartbeat: a busy pool must not delay heartbeats.
+func (s *Service) ownSession(ctx context.Context, conn *pgx.Conn) (int32, error) {
+	mine, err := backendPID(ctx, conn)
+	if err != nil {
+		return 0, err
+	}
+	var pooled int32
+	if err := s.db.QueryRow(ctx, "SELECT pg_backend_pid()", pgx.QueryExecModeSimpleProtocol).Scan(&pooled); err != nil {
+		return 0, fmt.Errorf("pool backend: %w", err)
+	}
+	if mine == pooled {
+		return 0, errSharedSession
+	}
+	return mine, nil
+}
+
+// backendPID is the pid of conn's server process, asked in the simple
+// protocol, which any pooler serves.
+func backendPID(ctx context.Context, conn *pgx.Conn) (int32, error) {
+	var pid int32
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()", pgx.QueryExecModeSimpleProtocol).Scan(&pid); err != nil {
+		return 0, fmt.Errorf("backend: %w", err)
+	}
+	return pid, nil
 }
 
 // revoked applies one notification: a user's id drops that user's entries;
@@ -182,12 +251,12 @@ func (s *Service) CheckRevocations(context.Context) (string, error) {
 	if !s.cache.enabled() {
 		return "Token cache disabled", nil
 	}
-	listening, since, err := s.listener.get()
+	listening, since, healthy, err := s.listener.get()
 	switch {
 	case listening && s.cache.live():
-		return "Listening for revocations", nil
+		return healthy, nil
 	case listening:
-		return "Listening for revocations; heartbeat late, token cache bypassed", nil
+		return healthy + "; heartbeat late, token cache bypassed", nil
 	case err == nil:
 		return "Starting", nil
 	}

@@ -30,6 +30,7 @@ func newWorkerCmd(e *env) *cobra.Command {
 			flags["tasks.concurrency"] = *concurrency
 		}
 		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
+			e.logger(cfg).Info("database connections", database.EndpointsOf(cfg).LogAttrs()...)
 			svc, err := app.NewTaskService(pool, cfg, e.logger(cfg), prometheus.NewRegistry())
 			if err != nil {
 				return err
@@ -76,7 +77,7 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	}
 	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
 	cfg.DatabaseURL = url
-	pool, err := database.NewPool(ctx, url)
+	pool, err := database.NewPool(ctx, url, database.EndpointsOf(cfg).PoolOptions()...)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (e *env) startup(ctx context.Context, cfg *config.Config, pool *pgxpool.Poo
 		if err != nil {
 			return err
 		}
-		if err := m.Up(ctx, cfg.DatabaseURL); err != nil {
+		if err := m.Up(ctx, database.EndpointsOf(cfg).Migrations()); err != nil {
 			return err
 		}
 	}

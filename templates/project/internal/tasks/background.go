@@ -18,8 +18,12 @@ const notifyChannel = "tasks_new"
 
 // listen wakes the producer on every notification, on a connection of its
 // own (a pooled one cannot wait). While it is down the worker still polls;
-// it reconnects with a growing pause.
+// it reconnects with a growing pause. With PollOnly it does nothing.
 func (w *Worker) listen(ctx context.Context) {
+	if w.s.PollOnly {
+		w.log.Info("task listener off: new tasks are found by polling", "every", w.s.PollInterval)
+		return
+	}
 	pause := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := w.listenOnce(ctx)
@@ -36,7 +40,13 @@ func (w *Worker) listen(ctx context.Context) {
 }
 
 func (w *Worker) listenOnce(ctx context.Context) error {
-	conn, err := pgx.ConnectConfig(ctx, w.pool.Config().ConnConfig.Copy())
+	connect := w.s.Listen
+	if connect == nil {
+		connect = func(ctx context.Context) (*pgx.Conn, error) {
+			return pgx.ConnectConfig(ctx, w.pool.Config().ConnConfig.Copy())
+		}
+	}
+	conn, err := connect(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

@@ -129,11 +129,17 @@ func (s *Store) complete(ctx context.Context, worker string, batch []outcome) (i
 	ids := make([]uuid.UUID, len(batch))
 	attempts := make([]int32, len(batch))
 	kinds := make([]string, len(batch))
-	results := make([][]byte, len(batch))
+	// Results go as text: a [][]byte would be sent as bytea[] in the query
+	// exec modes that pick the type from the Go value (exec, simple_protocol).
+	results := make([]*string, len(batch))
 	errs := make([]*string, len(batch))
 	delays := make([]int64, len(batch))
 	for i, o := range batch {
-		ids[i], attempts[i], kinds[i], results[i], delays[i] = o.id, int32(o.attempt), string(o.kind), o.result, o.delay.Microseconds()
+		ids[i], attempts[i], kinds[i], delays[i] = o.id, int32(o.attempt), string(o.kind), o.delay.Microseconds()
+		if o.result != nil {
+			r := string(o.result)
+			results[i] = &r
+		}
 		if o.err != "" {
 			errs[i] = &batch[i].err
 		}

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/starter-go/starter/runtime/breaker"
@@ -63,6 +64,14 @@ type Settings struct {
 	// CompleteWait is how long the completer waits for more outcomes before it
 	// writes a batch that is not full. Default 1ms.
 	CompleteWait time.Duration
+	// Listen opens the connection the worker LISTENs on for new tasks; it
+	// must reach PostgreSQL itself, not a pooler in transaction mode, where
+	// notifications are lost. Default: one made like the pool's.
+	Listen func(context.Context) (*pgx.Conn, error)
+	// PollOnly turns LISTEN off: the worker then finds new tasks by polling
+	// alone, PollInterval/2 later on average (behind a transaction pooler
+	// with no direct URL). Default false.
+	PollOnly bool
 }
 
 func (s Settings) withDefaults() Settings {

@@ -489,7 +489,8 @@ func TestHandlerPanicIsAFailedAttempt(t *testing.T) {
 
 func TestNotificationStartsTaskWithoutWaitingForPoll(t *testing.T) {
 	t.Parallel()
-	b := setupWorker(t)
+	// LISTEN needs PostgreSQL itself: behind a pooler, the direct URL.
+	b := setupWorker(t, apptest.WithDirectURL())
 	s := apptest.WorkerSettings()
 	s.PollInterval = time.Hour // only LISTEN/NOTIFY can wake it
 	w := b.app.StartWorker(registry("notified", b.rec.handler(nil)), s)

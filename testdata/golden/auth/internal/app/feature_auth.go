@@ -23,9 +23,13 @@ func (authFeature) wire(w *wiring) error {
 	w.deps.Auth = svc
 	w.deps.Routes = append(w.deps.Routes, httpapi.AuthRoutes)
 	w.tables = append(w.tables, "users", "sessions", "rate_limits", "cluster_jobs")
+	watch := svc.ListenRevocations
+	if !w.listening {
+		watch = svc.PollRevocations
+	}
 	w.background = append(w.background,
 		func(ctx context.Context) error { svc.RunCleanup(ctx); return nil },
-		func(ctx context.Context) error { return svc.ListenRevocations(ctx, w.direct) })
+		func(ctx context.Context) error { return watch(ctx, w.direct) })
 	w.checks.Register("revocations", health.Detailed, svc.CheckRevocations)
 	w.startup = append(w.startup, func(ctx context.Context) error {
 		_, err := svc.EnsureInitialAdmin(ctx, initialAdmin(w.cfg))

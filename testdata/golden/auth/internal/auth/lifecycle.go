@@ -114,6 +114,9 @@ func (s *Service) CleanupSessions(ctx context.Context) (removed int64, ran bool,
 		if _, err := sweepRateLimits(ctx, s.db, now); err != nil {
 			return fmt.Errorf("clean up rate limits: %w", err)
 		}
+		if _, err := sweepRevocations(ctx, s.db); err != nil {
+			return fmt.Errorf("clean up revocations: %w", err)
+		}
 		return nil
 	})
 	return removed, ran, err

@@ -433,7 +433,7 @@ func lockActiveAdmins(ctx context.Context, tx pgx.Tx) (int, error) {
 
 // lockPair locks the caller's and the target's rows in id order.
 func lockPair(ctx context.Context, tx pgx.Tx, callerID, targetID uuid.UUID) (caller, target *User, err error) {
-	rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`,
+	rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
 		[]uuid.UUID{callerID, targetID})
 	if err != nil {
 		return nil, nil, fmt.Errorf("lock users: %w", err)

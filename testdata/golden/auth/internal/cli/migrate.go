@@ -118,7 +118,8 @@ func (e *env) withMigrator(ctx context.Context, fn func(context.Context, *databa
 		return err
 	}
 	defer func() { err = errors.Join(err, stop(context.WithoutCancel(ctx))) }()
-	return fn(ctx, m, dsn)
+	cfg.DatabaseURL = dsn
+	return fn(ctx, m, database.EndpointsOf(cfg).Migrations())
 }
 
 func (e *env) printStatus(ctx context.Context, m *database.Migrator, dsn string) error {

@@ -44,14 +44,40 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// serve runs until its context ends, then shuts down cleanly with exit code 0.
+// serve runs until its context ends, then shuts down cleanly with exit code 0,
+// also configured as behind a transaction pooler, with and without a direct
+// URL (the database itself here; tests/ run behind a real PgBouncer), and
+// logs how it reaches the database.
 func TestServeAnswersThenShutsDownOnCancel(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		pooled map[string]string
+		log    string
+	}{
+		{"direct", nil, `"pooler":"none"`},
+		{"behind a transaction pooler", map[string]string{"DATABASE_POOLER": "transaction"}, `"listen":"polling"`},
+		{"behind a transaction pooler with a direct URL", map[string]string{"DATABASE_POOLER": "transaction",
+			"DATABASE_DIRECT_URL": "direct"}, `"direct_url":true`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			serveUntilCancel(t, tc.pooled, tc.log)
+		})
+	}
+}
+
+func serveUntilCancel(t *testing.T, pooled map[string]string, wantLog string) {
+	t.Helper()
 	m, err := database.NewMigrator()
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"DATABASE_URL": pgtest.NewDatabase(t, m), "CONFIG_DIR": t.TempDir(), "APP_ENV": "test"}
+	dsn := pgtest.NewDatabase(t, m)
+	env := map[string]string{"DATABASE_URL": dsn, "CONFIG_DIR": t.TempDir(), "APP_ENV": "test"}
+	for k, v := range pooled {
+		env[k] = strings.ReplaceAll(v, "direct", dsn)
+	}
 	port := freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -86,7 +112,8 @@ func TestServeAnswersThenShutsDownOnCancel(t *testing.T) {
 		t.Fatalf("exit %d after cancel: %s", code, stderr.String())
 	}
 	out := stderr.String()
-	for _, want := range []string{"migrating…", fmt.Sprintf("listening on http://127.0.0.1:%d", port), `"msg":"shutting down"`} {
+	for _, want := range []string{"migrating…", fmt.Sprintf("listening on http://127.0.0.1:%d", port), `"msg":"shutting down"`,
+		`"msg":"database connections"`, wantLog} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, out)
 		}

@@ -31,6 +31,9 @@ type Config struct {
 	// DatabaseURL is the PostgreSQL URL. Empty in development and test starts an
 	// embedded PostgreSQL; required in production.
 	DatabaseURL string `mapstructure:"database_url"`
+	// Database says whether DATABASE_URL goes through a connection pooler,
+	// and where what needs a session of its own connects then.
+	Database Database `mapstructure:"database"`
 	// DBName is the database the embedded PostgreSQL creates (default: the project's).
 	DBName string `mapstructure:"db_name"`
 	// DataDir is where the embedded PostgreSQL of `serve` keeps its data (default .data/postgres).
@@ -95,6 +98,7 @@ func Defaults(env string) Config {
 		ShutdownTimeout:    15 * time.Second,
 		AutoMigrate:        true,
 		Docs:               Docs{Enabled: true},
+		Database:           databaseDefaults(),
 		Features:           featureDefaults(env),
 	}
 	if env == EnvProduction {
@@ -116,6 +120,7 @@ func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.
 func (c *Config) Validate() error {
 	return firstError(
 		c.validateCore(),
+		c.validateDatabase(),
 		c.Features.validate(),
 	)
 }

@@ -10,14 +10,15 @@ import (
 	"net"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Open returns a pool on url that has answered a ping. Settings the URL gives
 // (pool_max_conns, pool_max_conn_lifetime, …) win over these defaults.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := NewPool(ctx, url)
+func Open(ctx context.Context, url string, opts ...PoolOption) (*pgxpool.Pool, error) {
+	pool, err := NewPool(ctx, url, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -32,12 +33,17 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 
 // NewPool returns a pool on url without connecting: its connections are made
 // when first needed, so a database that is down now is not an error yet.
-func NewPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+func NewPool(ctx context.Context, url string, opts ...PoolOption) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database: parse url: %w", err)
 	}
 	applyPoolDefaults(cfg, url)
+	for _, opt := range opts {
+		if err := opt(cfg); err != nil {
+			return nil, err
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database: open: %w", err)
@@ -73,5 +79,9 @@ func applyPoolDefaults(cfg *pgxpool.Config, url string) {
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		registerTypes(conn)
+		return nil
 	}
 }

@@ -17,3 +17,16 @@ func containsParam(dsn, param string) bool {
 	}
 	return false
 }
+
+// urlParam returns the value of param in a URL or keyword/value DSN.
+func urlParam(dsn, param string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Query().Get(param)
+	}
+	for field := range strings.FieldsSeq(dsn) {
+		if k, v, ok := strings.Cut(field, "="); ok && k == param {
+			return v
+		}
+	}
+	return ""
+}

@@ -4,7 +4,6 @@
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +81,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 	if err != nil {
 		return nil, err
 	}
-	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL); err != nil {
+	ep := database.EndpointsOf(cfg)
+	logger.Info("database connections", ep.LogAttrs()...)
+	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL, ep.PoolOptions()...); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.pool.Close)
@@ -124,9 +125,10 @@ func (a *App) core(migrator *database.Migrator, o options) *wiring {
 	checks := health.NewRegistry(a.cfg.HealthCheckTimeout)
 	checks.Register("database", health.Detailed|health.Ready|health.Startup, health.Database(a.pool))
 	checks.Register("migrations", health.Ready, health.Migrations(a.pool, migrator.Latest()))
+	direct, listening := directConnector(database.EndpointsOf(a.cfg), o.directURL, "listener")
 	return &wiring{
 		cfg: a.cfg, logger: a.logger, pool: a.pool, metrics: metrics, checks: checks,
-		direct: directConnector(cmp.Or(o.directURL, a.cfg.DatabaseURL)),
+		direct: direct, listening: listening,
 		deps: &httpapi.Deps{
 			Config:      a.cfg,
 			Logger:      a.logger,
@@ -146,7 +148,7 @@ func (a *App) core(migrator *database.Migrator, o options) *wiring {
 func (a *App) start(ctx context.Context, migrator *database.Migrator, steps []func(context.Context) error) error {
 	startup := func(ctx context.Context) error {
 		if a.cfg.AutoMigrate {
-			if err := migrator.Up(ctx, a.cfg.DatabaseURL); err != nil {
+			if err := migrator.Up(ctx, database.EndpointsOf(a.cfg).Migrations()); err != nil {
 				return err
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"example.com/demo/internal/config"
+	"example.com/demo/internal/database"
 	"example.com/demo/internal/health"
 	"example.com/demo/internal/httpapi"
 	"example.com/demo/internal/platform/breaker"
@@ -40,10 +41,15 @@ func NewTaskService(pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger,
 	return tasks.NewService(pool, taskSettings(cfg), taskBuiltins(cfg), logger, reg)
 }
 
-// taskSettings are the worker's settings from the configuration.
+// taskSettings are the worker's settings from the configuration; it LISTENs
+// for new tasks on a connection of its own when there is a session URL,
+// else polls only (see directConnector).
 func taskSettings(cfg *config.Config) tasks.Settings {
 	t := cfg.Tasks
+	listen, listening := directConnector(database.EndpointsOf(cfg), "", "tasks")
 	return tasks.Settings{
+		Listen:         listen,
+		PollOnly:       !listening,
 		Concurrency:    t.Concurrency,
 		PollInterval:   t.PollInterval,
 		Lease:          t.Lease,

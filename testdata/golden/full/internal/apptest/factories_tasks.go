@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"example.com/demo/internal/database"
 	"example.com/demo/internal/tasks"
 )
 
@@ -188,7 +189,7 @@ func (ta *TestApp) StartWorker(reg *tasks.Registry, s tasks.Settings) *RunningWo
 func (ta *TestApp) StartIsolatedWorker(reg *tasks.Registry, s tasks.Settings) (*RunningWorker, *DBProxy) {
 	ta.t.Helper()
 	proxy := newDBProxy(ta.t, ta.DSN)
-	pool, err := pgxpool.New(context.Background(), proxy.DSN())
+	pool, err := database.NewPool(context.Background(), proxy.DSN(), database.EndpointsOf(ta.Config).PoolOptions()...)
 	if err != nil {
 		ta.t.Fatalf("isolated worker pool: %v", err)
 	}
@@ -199,6 +200,11 @@ func (ta *TestApp) StartIsolatedWorker(reg *tasks.Registry, s tasks.Settings) (*
 func (ta *TestApp) runWorker(pool *pgxpool.Pool, reg *tasks.Registry, s tasks.Settings, beforeStop func()) *RunningWorker {
 	ta.t.Helper()
 	logs := &syncBuffer{}
+	if ta.Config.Database.TransactionPooler() && s.Listen == nil {
+		// As the service's own worker would: LISTEN on the direct URL, or poll.
+		connect, listening := database.EndpointsOf(ta.Config).SessionConnector("apptest-worker", "")
+		s.Listen, s.PollOnly = connect, !listening
+	}
 	w := tasks.NewWorker(pool, reg, s, slog.New(slog.NewTextHandler(logs, nil)), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	rw := &RunningWorker{Worker: w, cancel: cancel, done: make(chan error, 1)}

@@ -31,8 +31,12 @@ type TestApp struct {
 	DB *pgxpool.Pool
 	// Config is the configuration the service runs with.
 	Config *config.Config
-	// DSN is the URL of the test's database as the service sees it.
+	// DSN is the URL of the test's database as the service sees it: through
+	// the run's pooler when there is one (see WithPooler).
 	DSN string
+	// DirectDSN reaches the test's database itself, never a pooler: for a
+	// test's own session (LISTEN) or administration.
+	DirectDSN string
 	// Proxy sits between the service and its database when WithDBProxy was given.
 	Proxy *DBProxy
 	// ListenerProxy sits between the service's dedicated connections (the
@@ -66,6 +70,9 @@ type settings struct {
 	// listenerProxy and emptyDatabase: see cluster.go.
 	listenerProxy bool
 	emptyDatabase bool
+	// pooler and directURL: see pooler.go.
+	pooler    bool
+	directURL bool
 }
 
 // WithConfig changes the configuration before the service starts.
@@ -106,6 +113,7 @@ func New(t testing.TB, opts ...Option) *TestApp {
 
 func collect(opts []Option) settings {
 	var s settings
+	s.pooler = runPooler() != ""
 	for _, opt := range opts {
 		opt(&s)
 	}
@@ -128,7 +136,10 @@ func newDatabase(t testing.TB, s settings) string {
 
 // launch starts one instance of the service on the database at dsn.
 func launch(t testing.TB, dsn string, s settings) (*TestApp, error) {
-	ta := &TestApp{t: t, DSN: dsn, seq: new(atomic.Int64)}
+	ta := &TestApp{t: t, DSN: dsn, DirectDSN: dsn, seq: new(atomic.Int64)}
+	if s.pooler {
+		ta.DSN = throughPooler(t, dsn)
+	}
 	var direct []app.Option
 	if s.listenerProxy {
 		ta.ListenerProxy = newDBProxy(t, dsn)
@@ -142,6 +153,7 @@ func launch(t testing.TB, dsn string, s settings) (*TestApp, error) {
 		}
 	}
 	cfg := testConfig(ta.DSN)
+	s.configurePooler(&cfg, ta.DirectDSN)
 	for _, fn := range s.configure {
 		fn(&cfg)
 	}

@@ -50,6 +50,7 @@ var probePaths = map[string]string{
 // configuration is loaded.
 var secretSamples = map[string]string{
 	"DATABASE_URL":           "postgres://deploy-check@db.invalid:5432/deploy?sslmode=require",
+	"DATABASE_DIRECT_URL":    "postgres://deploy-check@db-direct.invalid:5432/deploy?sslmode=require",
 	"INITIAL_ADMIN_PASSWORD": "Deploy-Check-7319-kit",
 }
 
@@ -460,8 +461,9 @@ func (o k8sObject) decode(t *testing.T, v any) {
 }
 
 type kustomization struct {
-	Resources []string `yaml:"resources"`
-	Images    []struct {
+	Resources  []string `yaml:"resources"`
+	Components []string `yaml:"components"`
+	Images     []struct {
 		Name string `yaml:"name"`
 	} `yaml:"images"`
 	SecretGenerator []struct {
@@ -753,7 +755,7 @@ func checkDeployment(t *testing.T, d deployment) {
 			d.Spec.Template.Metadata.Labels)
 	}
 	inits := d.Spec.Template.Spec.InitContainers
-	if !slices.ContainsFunc(inits, func(c k8sContainer) bool { return slices.Equal(c.Args, []string{"migrate", "up"}) }) {
+	if d.runsService() && !slices.ContainsFunc(inits, func(c k8sContainer) bool { return slices.Equal(c.Args, []string{"migrate", "up"}) }) {
 		t.Errorf("%s: no init container runs `migrate up`: a new version would start on the old schema", d.obj)
 	}
 	for _, c := range slices.Concat(inits, d.Spec.Template.Spec.Containers) {
@@ -761,6 +763,14 @@ func checkDeployment(t *testing.T, d deployment) {
 			t.Errorf("%s: container name %q is not valid", d.obj, c.Name)
 		}
 	}
+}
+
+// runsService reports whether a container of the pod runs the service's
+// image (the PgBouncer of components/pgbouncer does not).
+func (d deployment) runsService() bool {
+	return slices.ContainsFunc(d.Spec.Template.Spec.Containers, func(c k8sContainer) bool {
+		return c.Image == buildinfo.Name || strings.HasPrefix(c.Image, buildinfo.Name+":")
+	})
 }
 
 // checkSelectors: Services and PodDisruptionBudgets select pods of a
@@ -862,7 +872,7 @@ func checkKustomization(t *testing.T, k kit, dir string) {
 			t.Errorf("%s/kustomization.yaml: Secret %s has values in git; read them from a git-ignored env file", dir, g.Name)
 		}
 		for _, env := range g.Envs {
-			checkSecretFile(t, k, path.Join(dir, env), g.Name)
+			checkSecretFile(t, k, included(dir, kz), path.Join(dir, env), g.Name)
 		}
 	}
 }
@@ -890,9 +900,20 @@ func checkPatch(t *testing.T, k kit, dir, kind, name, patch string) {
 	}
 }
 
+// included are the directories whose objects a kustomization builds on: its
+// resources and its components.
+func included(dir string, kz kustomization) map[string]bool {
+	dirs := map[string]bool{}
+	for _, r := range slices.Concat(kz.Resources, kz.Components) {
+		dirs[path.Clean(path.Join(dir, r))] = true
+	}
+	return dirs
+}
+
 // checkSecretFile: the env file of a generated Secret is git-ignored, and
-// its committed example lists exactly the keys the containers read from it.
-func checkSecretFile(t *testing.T, k kit, file, secret string) {
+// its committed example lists exactly the keys the containers of its
+// kustomization (not of a component it does not use) read from it.
+func checkSecretFile(t *testing.T, k kit, dirs map[string]bool, file, secret string) {
 	t.Helper()
 	if !gitIgnored(t, file) {
 		t.Errorf("%s: the values of Secret %s are not git-ignored", file, secret)
@@ -909,6 +930,9 @@ func checkSecretFile(t *testing.T, k kit, file, secret string) {
 	slices.Sort(keys)
 	var read []string
 	for _, d := range k.deployments(t) {
+		if !dirs[path.Dir(d.obj.file)] {
+			continue
+		}
 		for _, c := range slices.Concat(d.Spec.Template.Spec.InitContainers, d.Spec.Template.Spec.Containers) {
 			for _, e := range c.Env {
 				if ref := e.ValueFrom.SecretKeyRef; ref != nil && ref.Name == secret && !slices.Contains(read, ref.Key) {
@@ -1081,24 +1105,54 @@ func checkComposeOrder(t *testing.T, c composeFile, db, migrate string) {
 }
 
 // checkComposeDatabase: DATABASE_URL of every service names the compose
-// database with its user, password and database.
+// database with its user, password and database, directly or through the
+// PgBouncer of the pgbouncer profile, which names it in turn; a service
+// behind the pooler says so (DATABASE_POOLER) and has the direct URL too.
 func checkComposeDatabase(t *testing.T, c composeFile, db string) {
 	t.Helper()
 	pg := c.Services[db].Environment
-	for name, s := range c.Services {
-		raw, ok := s.Environment["DATABASE_URL"]
-		if !ok {
-			continue
-		}
+	names := func(name, key, host string) bool {
+		raw := c.Services[name].Environment[key]
 		u, err := url.Parse(raw)
 		if err != nil {
-			t.Errorf("compose.yaml: service %s: DATABASE_URL: %v", name, err)
-			continue
+			t.Errorf("compose.yaml: service %s: %s: %v", name, key, err)
+			return false
 		}
 		pass, _ := u.User.Password()
-		if u.Hostname() != db || u.User.Username() != pg["POSTGRES_USER"] || pass != pg["POSTGRES_PASSWORD"] ||
-			strings.TrimPrefix(u.Path, "/") != pg["POSTGRES_DB"] {
+		return u.Hostname() == host && u.User.Username() == pg["POSTGRES_USER"] && pass == pg["POSTGRES_PASSWORD"] &&
+			strings.TrimPrefix(u.Path, "/") == pg["POSTGRES_DB"]
+	}
+	for name, s := range c.Services {
+		raw, ok := s.Environment["DATABASE_URL"]
+		switch {
+		case !ok:
+		case strings.HasPrefix(s.Image, "edoburu/pgbouncer:"):
+			if !names(name, "DATABASE_URL", db) {
+				t.Errorf("compose.yaml: the pooler %s: DATABASE_URL %s is not the database of service %s", name, raw, db)
+			}
+		case names(name, "DATABASE_URL", db):
+		case isPooler(c, urlHost(raw)):
+			if s.Environment["DATABASE_POOLER"] != config.PoolerTransaction || !names(name, "DATABASE_DIRECT_URL", db) {
+				t.Errorf("compose.yaml: service %s reaches the database through %s without DATABASE_POOLER=transaction "+
+					"and DATABASE_DIRECT_URL naming service %s", name, urlHost(raw), db)
+			}
+		default:
 			t.Errorf("compose.yaml: service %s: DATABASE_URL %s is not the database of service %s", name, raw, db)
 		}
 	}
+}
+
+// isPooler reports whether the compose service name is a PgBouncer in
+// transaction mode.
+func isPooler(c composeFile, name string) bool {
+	s, ok := c.Services[name]
+	return ok && strings.HasPrefix(s.Image, "edoburu/pgbouncer:") && s.Environment["POOL_MODE"] == "transaction"
+}
+
+func urlHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }

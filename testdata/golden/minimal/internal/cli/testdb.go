@@ -75,11 +75,18 @@ func newTestDBCmd(e *env) *cobra.Command {
 			},
 		},
 		&cobra.Command{
-			Use:   "run -- CMD [ARG...]",
+			Use:   "run [--pgbouncer] -- CMD [ARG...]",
 			Short: "Run a command (go test ./...) against one test PostgreSQL shared by all test binaries",
+			Long: "Run a command (go test ./...) against one test PostgreSQL shared by all test binaries.\n" +
+				"--pgbouncer puts a PgBouncer in transaction mode in front of it (TEST_DATABASE_POOLER_URL):\n" +
+				"the services under test then reach their databases through it, as behind a pooler in production.",
 			// CMD's own flags (go test -count=1) are not ours: everything after run is CMD.
 			DisableFlagParsing: true,
 			RunE: func(cmd *cobra.Command, args []string) error {
+				pooler := len(args) > 0 && args[0] == "--pgbouncer"
+				if pooler {
+					args = args[1:]
+				}
 				if len(args) > 0 && args[0] == "--" {
 					args = args[1:]
 				}
@@ -89,7 +96,8 @@ func newTestDBCmd(e *env) *cobra.Command {
 				if args[0] == "-h" || args[0] == "--help" {
 					return cmd.Help()
 				}
-				code, err := pgtest.RunEnv(cmd.Context(), e.environ(os.Environ()), e.stdout, e.stderr, args[0], args[1:]...)
+				code, err := pgtest.RunWith(cmd.Context(), pgtest.RunOptions{Env: e.environ(os.Environ()),
+					Stdout: e.stdout, Stderr: e.stderr, Pooler: pooler}, args[0], args[1:]...)
 				if err != nil {
 					return err
 				}

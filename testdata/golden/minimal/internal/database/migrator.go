@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,9 +14,7 @@ import (
 	"strconv"
 
 	"github.com/golang-migrate/migrate/v4"
-	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver golang-migrate runs on
 
 	"example.com/demo/migrations"
 )
@@ -142,6 +139,13 @@ func (m *Migrator) Status(ctx context.Context, dsn string) (Status, error) {
 }
 
 func (m *Migrator) run(ctx context.Context, dsn, op string, fn func(*migrate.Migrate) error) (err error) {
+	if op != "status" {
+		lock, err := lockMigrations(ctx, dsn)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", op, err)
+		}
+		defer lock.release()
+	}
 	g, err := m.open(dsn)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", op, err)
@@ -173,13 +177,8 @@ func (m *Migrator) open(dsn string) (*migrate.Migrate, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("pgx", dsn)
+	drv, err := openDriver(dsn)
 	if err != nil {
-		return nil, err
-	}
-	drv, err := pgxmigrate.WithInstance(db, &pgxmigrate.Config{})
-	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	return migrate.NewWithInstance("iofs", src, "pgx5", drv)

@@ -30,7 +30,26 @@ func Run(ctx context.Context, stdout, stderr io.Writer, name string, args ...str
 // RunEnv is Run with env ("KEY=value" pairs, the last of a key winning) as the command's environment
 // instead of this process's: TEST_DATABASE_URL is looked up there too.
 func RunEnv(ctx context.Context, env []string, stdout, stderr io.Writer, name string, args ...string) (exitCode int, err error) {
-	env = slices.Clone(env)
+	return RunWith(ctx, RunOptions{Env: env, Stdout: stdout, Stderr: stderr}, name, args...)
+}
+
+// RunOptions configure RunWith.
+type RunOptions struct {
+	// Env is the command's environment ("KEY=value" pairs, the last of a key winning), where
+	// TEST_DATABASE_URL is looked up too. Default: nil, an empty environment.
+	Env []string
+	// Stdout and Stderr receive the command's output. Default: nil, discarded.
+	Stdout, Stderr io.Writer
+	// Pooler puts a PgBouncer in transaction mode (pgembed.StartBouncer) in front of the server
+	// and hands its URL to the command as TEST_DATABASE_POOLER_URL: the services under test then
+	// reach their databases through it (the harness itself still uses TEST_DATABASE_URL). Default
+	// false.
+	Pooler bool
+}
+
+// RunWith is Run with options: the environment, the output, and a connection pooler.
+func RunWith(ctx context.Context, o RunOptions, name string, args ...string) (exitCode int, err error) {
+	env, stdout, stderr := slices.Clone(o.Env), o.Stdout, o.Stderr
 	var srv *pgembed.Server
 	if lookupEnv(env, "TEST_DATABASE_URL") == "" {
 		srv, err = pgembed.Start(ctx, pgembed.Options{})
@@ -43,6 +62,19 @@ func RunEnv(ctx context.Context, env []string, stdout, stderr io.Writer, name st
 			err = errors.Join(err, srv.Stop(stopCtx))
 		}()
 		env = append(env, "TEST_DATABASE_URL="+srv.DSN("postgres"))
+	}
+	if o.Pooler {
+		var b *pgembed.Bouncer
+		if b, err = pgembed.StartBouncer(ctx, lookupEnv(env, "TEST_DATABASE_URL"), pgembed.BouncerOptions{}); err != nil {
+			return 1, fmt.Errorf("pgtest: run: %w", err)
+		}
+		defer func() {
+			if exited, log := b.Exited(); exited {
+				err = errors.Join(err, fmt.Errorf("pgtest: run: PgBouncer exited while %s ran:\n%s", name, log))
+			}
+			err = errors.Join(err, b.Stop(context.WithoutCancel(ctx)))
+		}()
+		env = append(env, "TEST_DATABASE_POOLER_URL="+b.DSN("postgres"))
 	}
 	exitCode, err = runCommand(ctx, env, stdout, stderr, name, args)
 	if srv != nil && exitCode != 0 {

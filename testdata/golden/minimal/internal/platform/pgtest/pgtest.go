@@ -13,6 +13,11 @@
 // binaries share it. Without TEST_DATABASE_URL and without PostgreSQL binaries, tests are skipped,
 // unless CI is set: then they fail, saying how to provide a database.
 //
+// [RunWith] with Pooler also starts a PgBouncer in transaction mode in front of the server and hands
+// its URL to the command as TEST_DATABASE_POOLER_URL, for the services under test to reach their
+// clones through. The harness itself never uses it: building a template takes a session advisory
+// lock, and creating and dropping databases needs the server itself.
+//
 // Database names start with "pgtest_" and 8 hex digits of a hash of the main module's path, so
 // projects sharing a server never touch each other's databases.
 //
