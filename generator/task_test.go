@@ -215,3 +215,21 @@ func assertSameTree(t *testing.T, dir string, before map[string]string) {
 		}
 	}
 }
+
+// BenchmarkPlanTask is `starter generate task` short of writing: validate,
+// read the project's task types, render, check clashes, edit the list.
+func BenchmarkPlanTask(b *testing.B) {
+	p, err := NewPlan(context.Background(), realSources(), goldenOptions([]string{"auth", "tasks"}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(b.TempDir(), "demo")
+	if err := p.writeFiles(context.Background(), dir); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := PlanTask(context.Background(), realSources(), dir, TaskRequest{Name: "resize_image"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
