@@ -56,6 +56,9 @@ func TestEndToEnd(t *testing.T) {
 			// here, p.generateTask("send_invoice") through PlanTask, once
 			// both are merged.
 			p.generateResources(e2eResources[variant])
+			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
+				t.Fatalf("go.mod is not tidy after generate resource:\n%s", out)
+			}
 			p.check()
 			if variant == "full" {
 				p.checkBehindPgBouncer()
