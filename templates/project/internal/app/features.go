@@ -11,6 +11,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/httpapi"
+	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
 // features lists the optional parts of the service, each wired by a file of
@@ -58,6 +59,8 @@ type wiring struct {
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.
 	deps *httpapi.Deps
+	// tracing traces what the features do (nil: tracing is off).
+	tracing *telemetry.Tracing
 
 	// tables must exist for the startup probe to pass (schema check).
 	tables []string
