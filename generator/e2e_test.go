@@ -57,6 +57,9 @@ func TestEndToEnd(t *testing.T) {
 			if variant == "full" {
 				p.generateTask("send_invoice")
 			}
+			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
+				t.Fatalf("go.mod is not tidy after generate resource:\n%s", out)
+			}
 			p.check()
 			if variant == "full" {
 				p.checkBehindPgBouncer()

@@ -102,6 +102,7 @@ func recordResource(data []byte, res ProjectResource) ([]byte, error) {
 		list = &yaml.Node{Kind: yaml.SequenceNode}
 		root.Content = append(root.Content, key, list)
 	}
+	list.Style = 0 // resources: [] becomes a list of lines
 	entry := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
 	for _, kv := range [][2]string{{"name", res.Name}, {"plural", res.Plural}, {"access", res.Access}} {
 		entry.Content = append(entry.Content,
