@@ -23,6 +23,8 @@ func RegisterTaskType(src []byte, fn string) ([]byte, error) {
 	gone := &EditPointError{ownTypesFile, "func " + ownTypesFunc + "() returning the list of the service's own task types",
 		fn + ","}
 	if src == nil {
+		gone.Want = "the file, which lists the service's own task types in func " + ownTypesFunc +
+			"() (a project made before it: starter upgrade brings it)"
 		return nil, gone
 	}
 	fset := token.NewFileSet()

@@ -157,6 +157,16 @@ func TestTaskEditPointGone(t *testing.T) {
 	}
 	assertSameTree(t, dir, before)
 
+	if err := os.Remove(own); err != nil {
+		t.Fatal(err)
+	}
+	before = taskTree(t, dir)
+	_, err = PlanTask(context.Background(), realSources(), dir, TaskRequest{Name: "resize_image"})
+	if !errors.As(err, &ep) || !strings.Contains(err.Error(), "cannot find the file") || !strings.Contains(err.Error(), "starter upgrade") {
+		t.Fatalf("want an edit point error naming the missing file, got %v", err)
+	}
+	assertSameTree(t, dir, before)
+
 	byHand := "package tasks\n\nfunc RegisterOwn(r *Registry, b Builtins) {\n\tregisterResizeImage(r, b)\n}\n"
 	writeFile(t, own, byHand)
 	p, err := PlanTask(context.Background(), realSources(), dir, TaskRequest{Name: "resize_image"})
