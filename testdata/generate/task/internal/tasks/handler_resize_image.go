@@ -33,9 +33,9 @@ type resizeImageHandler struct {
 	log *slog.Logger
 }
 
-// registerResizeImage registers resize_image with the worker. Any user may create
-// its tasks; add MinRole(auth.RoleAdmin) when its effects reach beyond its
-// owner's own data, as file_cleanup does.
+// registerResizeImage registers resize_image with the worker.
+// Any user may create its tasks; add MinRole(auth.RoleAdmin) when its
+// effects reach beyond its owner's own data, as file_cleanup does.
 func registerResizeImage(r *Registry, b Builtins) {
 	r.Register(TypeResizeImage, "Resize image: {input (1–1000 characters)}", resizeImageHandler{log: b.Logger})
 }
