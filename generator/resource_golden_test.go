@@ -2,7 +2,11 @@ package generator
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -61,6 +65,9 @@ func TestGoldenResources(t *testing.T) {
 			var files []File
 			for _, f := range p.Files {
 				files = append(files, f.File)
+				if strings.HasPrefix(f.Path, "tests/") {
+					checkTestCount(t, f.File, 15)
+				}
 			}
 			golden := filepath.Join("..", "testdata", "golden", "resources", c.name)
 			if *update {
@@ -81,5 +88,23 @@ func writeResource(t testing.TB, dir string, req ResourceRequest) {
 	}
 	if err := p.Write(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkTestCount fails unless the test file f has at least n Test functions.
+func checkTestCount(t *testing.T, f File, n int) {
+	t.Helper()
+	file, err := parser.ParseFile(token.NewFileSet(), f.Path, f.Data, parser.SkipObjectResolution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for _, d := range file.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Test") {
+			count++
+		}
+	}
+	if count < n {
+		t.Errorf("%s has %d tests, want at least %d", f.Path, count, n)
 	}
 }
