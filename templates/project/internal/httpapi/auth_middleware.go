@@ -54,3 +54,6 @@ func principal(c *gin.Context) auth.Principal {
 	p, _ := c.MustGet(principalKey).(auth.Principal)
 	return p
 }
+
+// setUserID records the authenticated caller for the access log line.
+func setUserID(c *gin.Context, id string) { c.Set(userIDKey, id) }

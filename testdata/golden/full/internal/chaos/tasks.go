@@ -311,3 +311,12 @@ func (l *taskLoad) close(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// server picks the next running server, round robin (any server when none runs).
+func (r *run) server() *proc {
+	alive := r.aliveServers()
+	if len(alive) == 0 {
+		alive = r.fleet.servers
+	}
+	return alive[int(r.client.next.Add(1))%len(alive)]
+}
