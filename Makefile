@@ -23,8 +23,8 @@ vet: ## go vet, also of the benchmarks built only with -tags bench; gofmt
 lint: lint-golden ## golangci-lint (.golangci.yml) of this module, benchmarks included, and of every golden variant
 	$(GOLANGCI_LINT) run --build-tags bench ./...
 
-lint-golden: ## golangci-lint of each generated variant in testdata/golden, with its own .golangci.yml
-	@set -e; for v in testdata/golden/*/; do echo "== lint $$v"; (cd $$v && $(GOLANGCI_LINT) run ./...); done
+lint-golden: ## golangci-lint of each generated variant in testdata/golden (each a module), with its own .golangci.yml
+	@set -e; for m in testdata/golden/*/go.mod; do v=$$(dirname $$m); echo "== lint $$v"; (cd $$v && $(GOLANGCI_LINT) run ./...); done
 
 test: vet ## every test: unit, golden, CLI scripts, runtime against PostgreSQL, and each generated variant end to end
 	$(GO) test -count=1 -timeout 40m ./...
