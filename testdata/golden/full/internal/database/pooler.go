@@ -153,7 +153,7 @@ func WithQueryExecMode(name string) PoolOption {
 }
 
 // queryExecModes are pgx's modes by the names of its default_query_exec_mode.
-var queryExecModes = map[string]pgx.QueryExecMode{
+var queryExecModes = map[string]pgx.QueryExecMode{ //nolint:gochecknoglobals // a table that is never written
 	"cache_statement": pgx.QueryExecModeCacheStatement,
 	"cache_describe":  pgx.QueryExecModeCacheDescribe,
 	"describe_exec":   pgx.QueryExecModeDescribeExec,

@@ -66,3 +66,6 @@ func OwnerFilter(c *gin.Context) *uuid.UUID {
 	}
 	return &p.UserID
 }
+
+// setUserID records the authenticated caller for the access log line.
+func setUserID(c *gin.Context, id string) { c.Set(userIDKey, id) }

@@ -59,7 +59,7 @@ func calls(n int, fnErr error) step {
 		t.Helper()
 		for i := range n {
 			err := tb.b.Execute(context.Background(), func(context.Context) error { return fnErr })
-			if err != fnErr {
+			if err != fnErr { //nolint:errorlint // fn's own error, not wrapped
 				t.Fatalf("call %d: Execute = %v, want %v", i+1, err, fnErr)
 			}
 		}
@@ -82,7 +82,7 @@ func rejected(want error) step {
 		t.Helper()
 		ran := false
 		err := tb.b.Execute(context.Background(), func(context.Context) error { ran = true; return nil })
-		if err != want || ran {
+		if err != want || ran { //nolint:errorlint // the sentinel itself, not wrapped
 			t.Fatalf("Execute = %v (ran %v), want %v without running", err, ran, want)
 		}
 	}
@@ -321,7 +321,7 @@ func TestTrialLimit(t *testing.T) {
 	}
 	counts(Counts{Trials: 2})(t, tb)
 	_, err := tb.b.Allow()
-	if err != ErrTooManyTrials || !errors.Is(err, ErrOpen) {
+	if err != ErrTooManyTrials || !errors.Is(err, ErrOpen) { //nolint:errorlint // the sentinel itself, not wrapped
 		t.Fatalf("third trial: %v, want ErrTooManyTrials wrapping ErrOpen", err)
 	}
 	done1(true)
