@@ -2,6 +2,7 @@ package pgtest
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -59,15 +60,15 @@ func (f *cancelFilter) serve() {
 }
 
 // pass forwards c to the target unless its first message is a cancel request.
+// The first message goes on in one write: PgBouncer refuses a startup
+// message that arrives in pieces ("client sent partial pkt in startup phase").
 func (f *cancelFilter) pass(c net.Conn) {
 	defer c.Close()
-	var head [8]byte
-	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.ReadFull(c, head[:]); err != nil {
+	first, err := readFirstMessage(c)
+	if err != nil {
 		return
 	}
-	_ = c.SetReadDeadline(time.Time{})
-	if binary.BigEndian.Uint32(head[0:4]) == 16 && binary.BigEndian.Uint32(head[4:8]) == cancelRequestCode {
+	if len(first) == 16 && binary.BigEndian.Uint32(first[4:8]) == cancelRequestCode {
 		return
 	}
 	up, err := net.Dial("tcp", f.target)
@@ -75,7 +76,7 @@ func (f *cancelFilter) pass(c net.Conn) {
 		return
 	}
 	defer up.Close()
-	if _, err := up.Write(head[:]); err != nil {
+	if _, err := up.Write(first); err != nil {
 		return
 	}
 	// Whichever side ends first ends both: the protocol has no half-closed state.
@@ -83,6 +84,30 @@ func (f *cancelFilter) pass(c net.Conn) {
 	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
 	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
 	<-done
+}
+
+// maxFirstMessage bounds the first message of a connection (PostgreSQL
+// refuses a startup message over 10 000 bytes).
+const maxFirstMessage = 10000
+
+// readFirstMessage reads the length-prefixed message a connection opens with.
+func readFirstMessage(c net.Conn) ([]byte, error) {
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	defer func() { _ = c.SetReadDeadline(time.Time{}) }()
+	var size [4]byte
+	if _, err := io.ReadFull(c, size[:]); err != nil {
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(size[:])
+	if n < 8 || n > maxFirstMessage {
+		return nil, errors.New("pgtest: cancel filter: bad first message length")
+	}
+	msg := make([]byte, n)
+	copy(msg, size[:])
+	if _, err := io.ReadFull(c, msg[4:]); err != nil {
+		return nil, err
+	}
+	return msg, nil
 }
 
 // filteredTarget is host:port of PgBouncer on the loopback.
