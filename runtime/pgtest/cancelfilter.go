@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -28,14 +29,15 @@ type cancelFilter struct {
 // comes first and alone on its connection.
 const cancelRequestCode = 80877102
 
-func startCancelFilter(target string) (*cancelFilter, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func startCancelFilter(ctx context.Context, target string) (*cancelFilter, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	f := &cancelFilter{ln: ln, target: target}
 	f.wg.Add(1)
-	go f.serve()
+	go f.serve(ctx)
 	return f, nil
 }
 
@@ -48,21 +50,21 @@ func (f *cancelFilter) Close() {
 	f.wg.Wait()
 }
 
-func (f *cancelFilter) serve() {
+func (f *cancelFilter) serve(ctx context.Context) {
 	defer f.wg.Done()
 	for {
 		c, err := f.ln.Accept()
 		if err != nil {
 			return
 		}
-		go f.pass(c)
+		go f.pass(ctx, c)
 	}
 }
 
 // pass forwards c to the target unless its first message is a cancel request.
 // The first message goes on in one write: PgBouncer refuses a startup
 // message that arrives in pieces ("client sent partial pkt in startup phase").
-func (f *cancelFilter) pass(c net.Conn) {
+func (f *cancelFilter) pass(ctx context.Context, c net.Conn) {
 	defer c.Close()
 	first, err := readFirstMessage(c)
 	if err != nil {
@@ -71,7 +73,8 @@ func (f *cancelFilter) pass(c net.Conn) {
 	if len(first) == 16 && binary.BigEndian.Uint32(first[4:8]) == cancelRequestCode {
 		return
 	}
-	up, err := net.Dial("tcp", f.target)
+	var d net.Dialer
+	up, err := d.DialContext(ctx, "tcp", f.target)
 	if err != nil {
 		return
 	}

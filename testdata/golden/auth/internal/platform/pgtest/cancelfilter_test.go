@@ -39,7 +39,7 @@ func TestCancelFilterDropsCancelRequestsOnly(t *testing.T) {
 			}()
 		}
 	}()
-	f, err := startCancelFilter(target.Addr().String())
+	f, err := startCancelFilter(t.Context(), target.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}

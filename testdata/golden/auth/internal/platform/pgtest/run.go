@@ -77,7 +77,7 @@ func RunWith(ctx context.Context, o RunOptions, name string, args ...string) (ex
 			}
 			err = errors.Join(err, b.Stop(context.WithoutCancel(ctx)))
 		}()
-		filter, ferr := startCancelFilter(filteredTarget(b.Port))
+		filter, ferr := startCancelFilter(ctx, filteredTarget(b.Port))
 		if ferr != nil {
 			return 1, fmt.Errorf("pgtest: run: %w", ferr)
 		}
