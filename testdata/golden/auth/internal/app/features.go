@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"example.com/demo/internal/config"
+	"example.com/demo/internal/console"
 	"example.com/demo/internal/health"
 	"example.com/demo/internal/httpapi"
 )
@@ -20,6 +21,7 @@ import (
 func features() []feature {
 	return []feature{
 		authFeature{},
+		consoleFeature{},
 		// Resources go below this line, one line each.
 	}
 }
@@ -53,6 +55,9 @@ type wiring struct {
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.
 	deps *httpapi.Deps
+	// console is the operator console when it is on (consoleFeature),
+	// for later features to add their pages to.
+	console *console.Console
 
 	// tables must exist for the startup probe to pass (schema check).
 	tables []string

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"example.com/demo/internal/config"
+	"example.com/demo/internal/console"
 	"example.com/demo/internal/health"
 	"example.com/demo/internal/httpapi"
 )
@@ -20,7 +21,9 @@ import (
 func features() []feature {
 	return []feature{
 		authFeature{},
+		consoleFeature{},
 		tasksFeature{},
+		consoleTasksFeature{},
 		// Resources go below this line, one line each.
 	}
 }
@@ -54,6 +57,9 @@ type wiring struct {
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.
 	deps *httpapi.Deps
+	// console is the operator console when it is on (consoleFeature),
+	// for later features to add their pages to.
+	console *console.Console
 
 	// tables must exist for the startup probe to pass (schema check).
 	tables []string

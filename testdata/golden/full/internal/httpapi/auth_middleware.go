@@ -27,7 +27,7 @@ func (s *Server) requireAuth(c *gin.Context) {
 		return
 	}
 	c.Set(principalKey, p)
-	setUserID(c, p.UserID.String())
+	SetUserID(c, p.UserID.String())
 	c.Next()
 }
 

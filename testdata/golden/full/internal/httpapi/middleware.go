@@ -99,8 +99,8 @@ func newRequestID() string {
 // requestID is the id stamped on the current response.
 func requestID(c *gin.Context) string { return c.Writer.Header().Get(headerRequestID) }
 
-// setUserID records the authenticated caller for the access log line.
-func setUserID(c *gin.Context, id string) { c.Set(userIDKey, id) }
+// SetUserID records the authenticated caller for the access log line.
+func SetUserID(c *gin.Context, id string) { c.Set(userIDKey, id) }
 
 // logger is the service logger carrying the request id, for handlers that log.
 func (s *Server) logger(c *gin.Context) *slog.Logger {
