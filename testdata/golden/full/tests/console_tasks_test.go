@@ -132,6 +132,7 @@ func TestConsoleCountersFollowTheTable(t *testing.T) {
 func TestConsoleCountsWhatTheWorkerDoes(t *testing.T) {
 	t.Parallel()
 	app := newApp(t)
+	app.RegisterTaskTypes(tasks.TypeEmail) // the worker does too, as it starts
 	u := app.CreateAuthUser("user")
 	task := app.CreateTask(u.Token, nil)
 	app.WaitStatus(task.ID, tasks.StatusCompleted)
