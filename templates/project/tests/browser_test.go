@@ -349,4 +349,6 @@ func TestBrowserPagesRenderOffline(t *testing.T) {
 }
 
 // chromedpClick clicks the element a CSS selector finds first.
-func chromedpClick(css string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(css)) }
+func chromedpClick(css string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.CSS(css))
+}
