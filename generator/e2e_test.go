@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +55,9 @@ func TestEndToEnd(t *testing.T) {
 				p.checkInBrowser()
 			}
 			p.openAPIClientCompiles()
+			if variant == "full" {
+				p.chaosPasses()
+			}
 			// The auth project goes on to its second day (no extra project
 			// generated): its owner edits it, then adds tasks.
 			if variant == "auth" {
@@ -115,6 +119,42 @@ func (p project) openAPIClientCompiles() {
 	scratch.mustRunModules("go", "mod", "tidy")
 	scratch.mustRunModules("go", "build", "./...")
 	scratch.mustRunModules("go", "vet", "./...")
+}
+
+// chaosPasses builds the project's binary once and runs its fault-injection
+// suite at level 3 for 25 s (about 40 s in all, the drain included): real
+// server and worker processes on a throw-away PostgreSQL, the database
+// stopped hard and started again, workers killed with SIGKILL. It must pass,
+// and its JSON report must say that tasks ran and none was lost or ran twice.
+func (p project) chaosPasses() {
+	t := p.t
+	bin := filepath.Join(t.TempDir(), "demo")
+	p.mustRun("go", "build", "-o", bin, "./cmd/demo")
+	report := filepath.Join(t.TempDir(), "chaos.json")
+	out, err := p.run(bin, "chaos", "--level", "3", "--duration", "25s", "--json", report)
+	if err != nil {
+		t.Fatalf("demo chaos --level 3: %v\n%s", err, tail(out, 80))
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Level  int  `json:"level"`
+		Passed bool `json:"passed"`
+		Tasks  struct {
+			Created, Completed, Lost int
+			RanTwice                 int `json:"ran_twice"`
+		} `json:"tasks"`
+		Faults map[string]int `json:"faults"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("chaos.json: %v\n%s", err, data)
+	}
+	if rep.Level != 3 || !rep.Passed || rep.Tasks.Created == 0 || rep.Tasks.Completed == 0 || rep.Tasks.Lost != 0 ||
+		rep.Tasks.RanTwice != 0 || rep.Faults["worker kill"] == 0 || rep.Faults["database restart"] == 0 {
+		t.Errorf("chaos report: %s", data)
+	}
 }
 
 // mustRunModules is mustRun where go may fetch modules and write go.mod and
@@ -221,9 +261,10 @@ func (p project) addTasksAfterEdits() {
 	if err := u.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	// tasks brings two migrations (000003_tasks, 000005_tasks_controls in
-	// the templates): both follow the owner's, in their order.
-	for _, name := range []string{"000008_tasks.up.sql", "000009_tasks_controls.up.sql"} {
+	// tasks brings three migrations (000003_tasks, 000005_tasks_controls,
+	// 000007_tasks_trace in the templates): all follow the owner's, in their
+	// order.
+	for _, name := range []string{"000008_tasks.up.sql", "000009_tasks_controls.up.sql", "000010_tasks_trace.up.sql"} {
 		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
 			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
 		}

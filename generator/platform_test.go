@@ -457,7 +457,7 @@ func TestCIWorkflowRunsOnEveryPlatform(t *testing.T) {
 			}
 		}
 		want := map[string][]string{
-			"ubuntu-latest":  {"apt-get install -y -q postgresql", "make lint", "make test", "make build"},
+			"ubuntu-latest":  {"apt-get install -y -q postgresql", "make lint", "make test", "chaos --level", "make build"},
 			"macos-latest":   {"go build ./...", "go vet ./..."},
 			"windows-latest": {"go build ./...", "go vet ./..."},
 		}

@@ -120,6 +120,9 @@ type Server struct {
 	ownerPath string // the file naming this process as the server's owner
 	proc      *child
 	log       *tail
+	// opts and bin are what Start was given and found, for Resume.
+	opts Options
+	bin  string
 
 	stopOnce sync.Once
 	stopErr  error
@@ -136,7 +139,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{throwAway: opts.DataDir == "", acct: acct, log: newTail(opts.Log)}
+	s := &Server{throwAway: opts.DataDir == "", acct: acct, log: newTail(opts.Log), opts: opts, bin: bin}
 	err = s.prepare(ctx, opts, bin)
 	if err == nil {
 		err = s.launch(ctx, opts, bin)

@@ -221,6 +221,12 @@ func TestConsoleTaskList(t *testing.T) {
 	wantPage(t, mod.Get("/console/tasks?status=lost"), http.StatusBadRequest)
 	wantPage(t, mod.Get("/console/tasks?priority=urgent"), http.StatusBadRequest)
 	wantPage(t, mod.Get("/console/tasks/"+failed.String()), http.StatusOK, "boom", `action="/console/tasks/`+failed.String()+`/retry"`)
+	// The trace of the request that created a task, when it was traced.
+	if _, err := a.app.DB.Exec(context.Background(), `UPDATE tasks SET trace_context =
+		'{"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}' WHERE id = $1`, failed); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, mod.Get("/console/tasks/"+failed.String()), http.StatusOK, `<code id="trace-id">4bf92f3577b34da6a3ce929d0e0e4736</code>`)
 	wantPage(t, mod.Get("/console/tasks/"+uuid.NewString()), http.StatusNotFound)
 	wantPage(t, mod.Get("/console/tasks/not-an-id"), http.StatusNotFound)
 }

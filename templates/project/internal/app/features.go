@@ -12,6 +12,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/console"
 	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/httpapi"
+	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
 // features lists the optional parts of the service, each wired by a file of
@@ -66,6 +67,8 @@ type wiring struct {
 	// for later features to add their pages to.
 	console *console.Console
 	// starter:end
+	// tracing traces what the features do (nil: tracing is off).
+	tracing *telemetry.Tracing
 
 	// tables must exist for the startup probe to pass (schema check).
 	tables []string

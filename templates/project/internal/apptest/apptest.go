@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/starter-go/starter/runtime/pgtest"
 	"github.com/starter-go/starter/templates/project/internal/app"
@@ -64,6 +65,8 @@ type settings struct {
 	// pooler and directURL: see pooler.go.
 	pooler    bool
 	directURL bool
+	// spans receives the service's spans (WithSpanExporter).
+	spans sdktrace.SpanExporter
 }
 
 // WithConfig changes the configuration before the service starts.
@@ -88,6 +91,12 @@ func WithDBProxy() Option {
 // (behind a DBProxy); TestApp.Proxy.Restore brings the database back.
 func WithDatabaseDownAtStart() Option {
 	return func(s *settings) { s.proxy, s.downAtStart = true, true }
+}
+
+// WithSpanExporter turns tracing on, with every span sent to exp as it
+// ends (tracetest.NewInMemoryExporter() keeps them for the test to read).
+func WithSpanExporter(exp sdktrace.SpanExporter) Option {
+	return func(s *settings) { s.spans = exp }
 }
 
 // New starts the service for t. Everything stops in t.Cleanup: the server
@@ -171,7 +180,11 @@ func (ta *TestApp) start(s settings, opts ...app.Option) error {
 	ta.logs = logs
 	logger := app.NewLogger(logs, ta.Config.LogLevel)
 	ctx := context.Background()
-	a, err := app.New(ctx, ta.Config, logger, append(opts, app.WithRoutes(s.routes))...)
+	opts = append(opts, app.WithRoutes(s.routes))
+	if s.spans != nil {
+		opts = append(opts, app.WithSpanExporter(s.spans))
+	}
+	a, err := app.New(ctx, ta.Config, logger, opts...)
 	if err != nil {
 		return fmt.Errorf("apptest: start: %w", err)
 	}

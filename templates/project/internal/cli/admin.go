@@ -11,6 +11,7 @@ import (
 
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
+	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
 func newAdminCmd(e *env) *cobra.Command {
@@ -32,7 +33,7 @@ func newTaskStatsCmd(e *env) *cobra.Command {
 	}
 	tag := cmd.Flags().String("tag", "", `count only tasks whose metadata has "tag": T or a "tags" array holding T`)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool, _ *telemetry.Tracing) error {
 			st, err := tasks.NewStore(pool).Stats(ctx, *tag)
 			if err != nil {
 				return err
@@ -71,7 +72,7 @@ func newListTasksCmd(e *env) *cobra.Command {
 		if *limit < 1 || *limit > 1000 {
 			return usageError{fmt.Errorf("--limit %d: must be 1–1000", *limit)}
 		}
-		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool, _ *telemetry.Tracing) error {
 			list, err := tasks.NewStore(pool).List(ctx, f)
 			if err != nil {
 				return err
@@ -109,7 +110,7 @@ func newClearCompletedCmd(e *env) *cobra.Command {
 		if *days < 0 || *days > maxAgeDays {
 			return usageError{fmt.Errorf("--older-than-days %d: must be at least 0 and at most %d", *days, maxAgeDays)}
 		}
-		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), nil, failFast, func(ctx context.Context, _ *config.Config, pool *pgxpool.Pool, _ *telemetry.Tracing) error {
 			age := time.Duration(*days) * 24 * time.Hour
 			n, err := tasks.NewStore(pool).ClearCompleted(ctx, age, *dryRun)
 			if err != nil {

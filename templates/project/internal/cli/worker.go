@@ -13,6 +13,7 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/app"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/database"
+	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
 func newWorkerCmd(e *env) *cobra.Command {
@@ -29,9 +30,9 @@ func newWorkerCmd(e *env) *cobra.Command {
 		if cmd.Flags().Changed("concurrency") {
 			flags["tasks.concurrency"] = *concurrency
 		}
-		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool) error {
+		return e.withDatabase(cmd.Context(), flags, awaitDatabase, func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, tr *telemetry.Tracing) error {
 			e.logger(cfg).Info("database connections", database.EndpointsOf(cfg).LogAttrs()...)
-			svc, err := app.NewTaskService(pool, cfg, e.logger(cfg), prometheus.NewRegistry())
+			svc, err := app.NewTaskService(pool, cfg, tr.Logger(e.logger(cfg)), prometheus.NewRegistry(), tr.Tracer())
 			if err != nil {
 				return err
 			}
@@ -64,9 +65,12 @@ const (
 
 // withDatabase loads the configuration, connects (starting the local
 // PostgreSQL in development when DATABASE_URL is unset), migrates when
-// auto_migrate is on, and runs fn with a pool. With awaitDatabase it waits
-// for a database that cannot be reached yet, until ctx ends.
-func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool, fn func(context.Context, *config.Config, *pgxpool.Pool) error) (err error) {
+// auto_migrate is on, and runs fn with a pool whose statements are traced
+// when the OTEL_* variables turn tracing on (tr is nil when they do not).
+// With awaitDatabase it waits for a database that cannot be reached yet,
+// until ctx ends.
+func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool,
+	fn func(ctx context.Context, cfg *config.Config, pool *pgxpool.Pool, tr *telemetry.Tracing) error) (err error) {
 	cfg, err := e.loadConfig(flags)
 	if err != nil {
 		return err
@@ -77,7 +81,13 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	}
 	defer func() { err = errors.Join(err, stopDB(context.WithoutCancel(ctx))) }()
 	cfg.DatabaseURL = url
-	pool, err := database.NewPool(ctx, url, database.EndpointsOf(cfg).PoolOptions()...)
+	tr, err := app.NewTracing(ctx, cfg.Tracing, e.logger(cfg))
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, tr.Shutdown(context.WithoutCancel(ctx))) }()
+	opts := append(database.EndpointsOf(cfg).PoolOptions(), database.WithConfig(tr.ConfigurePool))
+	pool, err := database.NewPool(ctx, url, opts...)
 	if err != nil {
 		return err
 	}
@@ -97,7 +107,7 @@ func (e *env) withDatabase(ctx context.Context, flags map[string]any, await bool
 	if err != nil {
 		return err
 	}
-	return fn(ctx, cfg, pool)
+	return fn(ctx, cfg, pool, tr)
 }
 
 // startup migrates when auto_migrate is on and checks that the database answers.

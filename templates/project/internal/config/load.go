@@ -57,6 +57,11 @@ func Load(getenv func(string) string, flags map[string]any) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg.Env = env
+	tracing, err := loadTracing(getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Tracing = tracing
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

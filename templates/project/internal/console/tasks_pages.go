@@ -138,6 +138,19 @@ func (t *Tasks) withOwners(ctx context.Context, list []tasks.Task) ([]taskRow, e
 type taskView struct {
 	taskRow
 	CanRetry, CanCancel, CanDelete bool
+	// TraceID is the trace of the request that created the task, which its
+	// attempts continue (empty when tracing was off).
+	TraceID string
+}
+
+// traceID reads the trace id out of a W3C traceparent
+// ("00-<trace id>-<span id>-<flags>").
+func traceID(tc map[string]string) string {
+	parts := strings.Split(tc["traceparent"], "-")
+	if len(parts) != 4 || len(parts[1]) != 32 {
+		return ""
+	}
+	return parts[1]
 }
 
 // handleTask shows one task: payload, result, attempts, last error,
@@ -157,7 +170,8 @@ func (t *Tasks) handleTask(c *gin.Context) error {
 		return err
 	}
 	v := taskView{taskRow: rows[0], CanRetry: x.Status == tasks.StatusFailed,
-		CanCancel: x.Status == tasks.StatusPending || x.Status == tasks.StatusRetrying, CanDelete: x.Status.Terminal()}
+		CanCancel: x.Status == tasks.StatusPending || x.Status == tasks.StatusRetrying, CanDelete: x.Status.Terminal(),
+		TraceID: traceID(x.TraceContext)}
 	t.cs.render(c, http.StatusOK, "tasks_detail", "Task "+x.ID.String()[:8], v)
 	return nil
 }

@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,9 +15,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
+	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
 // The liveness probe goes through every middleware (request id, security
@@ -32,7 +35,24 @@ import (
 // Over HTTP, cpu-ns/op (server and client together) is steadier than ns/op
 // when other processes share the machine.
 
-func benchServer(b *testing.B) http.Handler {
+func benchServer(b *testing.B) http.Handler { return benchServerWith(b, nil) }
+
+// benchServerTraced traces every request, each span handed to an exporter
+// that drops it: the price of tracing on, the export's share aside.
+func benchServerTraced(b *testing.B) http.Handler {
+	tr, err := telemetry.New(b.Context(), telemetry.Settings{Exporter: dropSpans{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchServerWith(b, tr)
+}
+
+type dropSpans struct{}
+
+func (dropSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (dropSpans) Shutdown(context.Context) error                             { return nil }
+
+func benchServerWith(b *testing.B, tr *telemetry.Tracing) http.Handler {
 	b.Helper()
 	cfg := config.Defaults(config.EnvProduction)
 	cfg.DatabaseURL = "postgres://unused"
@@ -42,6 +62,7 @@ func benchServer(b *testing.B) http.Handler {
 		Health:  health.NewRegistry(0),
 		Metrics: prometheus.NewRegistry(),
 		Version: "bench",
+		Tracing: tr,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -79,7 +100,8 @@ type benchHandler struct {
 }
 
 func benchHandlers(b *testing.B) []benchHandler {
-	return []benchHandler{{"bare-gin", bareGin()}, {"bare-gin-contract", bareGinContract()}, {"service", benchServer(b)}}
+	return []benchHandler{{"bare-gin", bareGin()}, {"bare-gin-contract", bareGinContract()}, {"service", benchServer(b)},
+		{"service-traced", benchServerTraced(b)}}
 }
 
 func BenchmarkLiveInProcess(b *testing.B) {

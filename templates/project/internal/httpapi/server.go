@@ -13,11 +13,14 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/starter-go/starter/templates/project/internal/auth"
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/httpapi/openapi"
+	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
 // Deps is what the handlers need, filled in by internal/app.
@@ -33,6 +36,8 @@ type Deps struct {
 	Version string
 	// Started is when the service started; uptime counts from it.
 	Started time.Time
+	// Tracing, when set, runs every request in a span (tracing.go).
+	Tracing *telemetry.Tracing
 	// Routes adds the routes of each feature after the core ones (routes.go).
 	Routes []Routes
 	// Pages adds routes outside /api/v1 (the console's HTML pages), after
@@ -54,6 +59,9 @@ type Server struct {
 	metrics *httpMetrics
 	headers fixedHeaders
 	origins map[string]bool
+	// tracer and propagator are those of Tracing (nil without it).
+	tracer     trace.Tracer
+	propagator propagation.TextMapPropagator
 	// openapiJSON is the OpenAPI document served at /api/v1/openapi.json
 	// (nil when docs are off).
 	openapiJSON []byte
@@ -92,7 +100,7 @@ func New(d Deps) (*Server, error) {
 	if err := e.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
+	e.Use(s.middleware()...)
 	e.NoRoute(s.handleNotFound)
 	e.NoMethod(s.handleMethodNotAllowed)
 	s.routes()

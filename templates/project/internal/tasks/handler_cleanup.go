@@ -84,7 +84,7 @@ func (h cleanupHandler) Handle(ctx context.Context, t *Task) (any, error) {
 	if err != nil {
 		return res, fmt.Errorf("file cleanup: %w", err)
 	}
-	h.log.Info("file cleanup done", "dir", dir, "deleted", res.Deleted, "bytes", res.BytesFreed, "dry_run", p.DryRun)
+	h.log.InfoContext(ctx, "file cleanup done", "dir", dir, "deleted", res.Deleted, "bytes", res.BytesFreed, "dry_run", p.DryRun)
 	return res, nil
 }
 

@@ -59,7 +59,7 @@ func (o *Outbox) Send(ctx context.Context, e Email) (string, error) {
 		o.sent = o.sent[len(o.sent)-o.keep:]
 	}
 	o.mu.Unlock()
-	o.log.Info("email sent to outbox", "to", e.To, "subject", e.Subject, "message_id", s.MessageID)
+	o.log.InfoContext(ctx, "email sent to outbox", "to", e.To, "subject", e.Subject, "message_id", s.MessageID)
 	return s.MessageID, nil
 }
 

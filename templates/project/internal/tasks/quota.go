@@ -36,7 +36,7 @@ const (
 const waitingRetryAfter = 30 * time.Second
 
 // The statements of CreateWithin. $1–$8 are the task's columns (as in
-// Create), $9 and $10 the quota (0: none).
+// Create), $9 and $10 the quota (0: none), $11 the trace context.
 //
 // Every count stops at its quota (LIMIT), so it costs at most that many
 // index entries: tasks_owner_idx for creations, tasks_owner_waiting_idx for
@@ -48,8 +48,8 @@ const (
 	quotaLockSQL = `SELECT pg_advisory_xact_lock(hashtext('tasks.quota'), hashtext($1::text))`
 
 	createWithinSQL = `
-INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by, paused)
-SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8, tt.paused
+INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by, paused, trace_context)
+SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8, tt.paused, $11
 FROM task_types tt JOIN users u ON u.id = $8
 WHERE tt.task_type = $1 AND tt.is_active
 	AND array_position(ARRAY['user', 'moderator', 'admin'], u.role) >= array_position(ARRAY['user', 'moderator', 'admin'], tt.min_role)
@@ -72,7 +72,8 @@ RETURNING ` + taskColumns
 // the rules of the API: its type registered and active, the creator's role
 // (read from the users table, not from a cached session) at least the type's
 // minimum, and the creator within q. It fails with apperr validation (type),
-// FORBIDDEN (role) or RATE_LIMITED with a Retry-After (quota).
+// FORBIDDEN (role) or RATE_LIMITED with a Retry-After (quota). The task
+// carries the trace of ctx, if any (tracing.go).
 func (s *Store) CreateWithin(ctx context.Context, n NewTask, q Quota) (*Task, error) {
 	if n.CreatedBy == nil {
 		return nil, errors.New("create task: no creator")
@@ -86,7 +87,7 @@ func (s *Store) CreateWithin(ctx context.Context, n NewTask, q Quota) (*Task, er
 		b.Queue(quotaLockSQL, *n.CreatedBy)
 	}
 	b.Queue(createWithinSQL, n.TaskType, n.Priority, n.Payload, n.Metadata, n.MaxAttempts, n.RetryStrategy, sched,
-		n.CreatedBy, q.PerMinute, q.Waiting)
+		n.CreatedBy, q.PerMinute, q.Waiting, traceContextOf(ctx))
 	t, err := s.sendCreate(ctx, b, q != (Quota{}))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, s.whyRefused(ctx, n, q)

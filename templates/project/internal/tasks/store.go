@@ -28,13 +28,13 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 const taskColumns = `id, task_type, status, priority, payload, result, max_attempts, current_attempt,
 	last_error, retry_strategy, created_at, updated_at, scheduled_at, started_at, completed_at,
-	created_by, metadata`
+	created_by, metadata, trace_context`
 
 func scanTask(row pgx.Row) (*Task, error) {
 	var t Task
 	err := row.Scan(&t.ID, &t.TaskType, &t.Status, &t.Priority, &t.Payload, &t.Result, &t.MaxAttempts,
 		&t.CurrentAttempt, &t.LastError, &t.RetryStrategy, &t.CreatedAt, &t.UpdatedAt, &t.ScheduledAt,
-		&t.StartedAt, &t.CompletedAt, &t.CreatedBy, &t.Metadata)
+		&t.StartedAt, &t.CompletedAt, &t.CreatedBy, &t.Metadata, &t.TraceContext)
 	if err != nil {
 		return nil, err
 	}
@@ -72,18 +72,19 @@ type NewTask struct {
 	CreatedBy   *uuid.UUID
 }
 
-// Create inserts a task. Its type must be registered and active.
+// Create inserts a task. Its type must be registered and active. The task
+// carries the trace of ctx, if any (tracing.go).
 func (s *Store) Create(ctx context.Context, n NewTask) (*Task, error) {
 	var sched *time.Time
 	if !n.ScheduledAt.IsZero() {
 		sched = &n.ScheduledAt
 	}
 	row := s.pool.QueryRow(ctx, `
-		INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by, paused)
-		SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8, paused
+		INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by, paused, trace_context)
+		SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8, paused, $9
 		FROM task_types WHERE task_type = $1 AND is_active
 		RETURNING `+taskColumns,
-		n.TaskType, n.Priority, n.Payload, n.Metadata, n.MaxAttempts, n.RetryStrategy, sched, n.CreatedBy)
+		n.TaskType, n.Priority, n.Payload, n.Metadata, n.MaxAttempts, n.RetryStrategy, sched, n.CreatedBy, traceContextOf(ctx))
 	t, err := scanTask(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errNotRegistered(n.TaskType)

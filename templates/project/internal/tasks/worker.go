@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/starter-go/starter/runtime/breaker"
 	"github.com/starter-go/starter/runtime/retry"
@@ -72,6 +73,9 @@ type Settings struct {
 	// alone, PollInterval/2 later on average (behind a transaction pooler
 	// with no direct URL). Default false.
 	PollOnly bool
+	// Tracer, when set, runs each attempt in a span that continues the trace
+	// of the request that created the task (tracing.go). Default nil: none.
+	Tracer trace.Tracer
 }
 
 func (s Settings) withDefaults() Settings {
@@ -372,7 +376,9 @@ func (w *Worker) runners(runCtx context.Context) {
 }
 
 func (w *Worker) runOne(runCtx context.Context, j job) {
-	o := w.execute(j.l.ctx, runCtx, j.t)
+	ctx, span := w.traceAttempt(j.l.ctx, j.t)
+	o := w.execute(ctx, runCtx, j.t)
+	endAttempt(span, o)
 	j.l.cancel(nil)
 	select {
 	case w.outcomes <- o:
@@ -414,28 +420,28 @@ func (w *Worker) execute(ctx, runCtx context.Context, t *Task) outcome {
 		o.kind = outcomeReleased
 		w.metrics.count(t.TaskType, metricReleased)
 	case errors.Is(context.Cause(ctx), errLeaseLost) && !errors.Is(err, errLeaseLost):
-		w.failed(&o, t, fmt.Errorf("%w: %w", errLeaseLost, err))
+		w.failed(ctx, &o, t, fmt.Errorf("%w: %w", errLeaseLost, err))
 	default:
-		w.failed(&o, t, err)
+		w.failed(ctx, &o, t, err)
 	}
 	return o
 }
 
 // failed turns an error into a retry or, with no attempt left or an error
 // marked retry.Permanent (a payload no attempt can fix), a failure.
-func (w *Worker) failed(o *outcome, t *Task, err error) {
+func (w *Worker) failed(ctx context.Context, o *outcome, t *Task, err error) {
 	o.err = storable.Text(err.Error(), 2000)
 	delay, retryable := retryDelay(t.RetryStrategy, t.CurrentAttempt)
 	if retryable && !retry.IsPermanent(err) && t.CurrentAttempt < t.MaxAttempts {
 		o.kind, o.delay = outcomeRetrying, delay
 		w.metrics.count(t.TaskType, metricRetried)
-		w.log.Warn("task attempt failed; will retry", "task_id", t.ID, "task_type", t.TaskType,
+		w.log.WarnContext(ctx, "task attempt failed; will retry", "task_id", t.ID, "task_type", t.TaskType,
 			"attempt", t.CurrentAttempt, "delay", delay, "err", err)
 		return
 	}
 	o.kind = outcomeFailed
 	w.metrics.count(t.TaskType, metricFailed)
-	w.log.Error("task failed for good", "task_id", t.ID, "task_type", t.TaskType, "attempt", t.CurrentAttempt, "err", err)
+	w.log.ErrorContext(ctx, "task failed for good", "task_id", t.ID, "task_type", t.TaskType, "attempt", t.CurrentAttempt, "err", err)
 }
 
 // call runs the handler with the attempt's timeout, turning a panic into an
@@ -445,7 +451,7 @@ func (w *Worker) call(attemptCtx context.Context, h Handler, t *Task) (result []
 	defer cancel()
 	defer func() {
 		if r := recover(); r != nil {
-			w.log.Error("task handler panicked", "task_id", t.ID, "panic", r, "stack", string(debug.Stack()))
+			w.log.ErrorContext(ctx, "task handler panicked", "task_id", t.ID, "panic", r, "stack", string(debug.Stack()))
 			err = fmt.Errorf("handler panicked: %v", r)
 		}
 	}()

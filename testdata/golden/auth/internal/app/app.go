@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"example.com/demo/internal/buildinfo"
 	"example.com/demo/internal/config"
@@ -47,6 +48,7 @@ type Option func(*options)
 type options struct {
 	routes    func(*gin.RouterGroup)
 	directURL string
+	spans     sdktrace.SpanExporter
 }
 
 // WithRoutes adds routes under /api/v1 besides those of routes.go (for tests).
@@ -77,17 +79,24 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts ...O
 			a.Close()
 		}
 	}()
+	tracing, err := a.startTracing(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	logger = a.logger // with trace ids when tracing is on
 	migrator, err := database.NewMigrator()
 	if err != nil {
 		return nil, err
 	}
 	ep := database.EndpointsOf(cfg)
 	logger.Info("database connections", ep.LogAttrs()...)
-	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL, ep.PoolOptions()...); err != nil {
+	poolOpts := append(ep.PoolOptions(), database.WithConfig(tracing.ConfigurePool))
+	if a.pool, err = database.NewPool(ctx, cfg.DatabaseURL, poolOpts...); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.pool.Close)
 	w := a.core(migrator, o)
+	w.tracing, w.deps.Tracing = tracing, tracing
 	for _, f := range features() {
 		if err := f.wire(w); err != nil {
 			return nil, err

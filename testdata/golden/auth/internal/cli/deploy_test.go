@@ -181,7 +181,7 @@ func newTestRoot() *cobra.Command {
 // settingVar reports whether name is read by the service: a setting's
 // variable, APP_ENV or CONFIG_DIR.
 func settingVar(name string) bool {
-	if name == "APP_ENV" || name == "CONFIG_DIR" {
+	if name == "APP_ENV" || name == "CONFIG_DIR" || slices.Contains(config.TracingVariables(), name) {
 		return true
 	}
 	return slices.ContainsFunc(config.Keys(), func(k string) bool { return config.EnvName(k) == name })

@@ -3,10 +3,12 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"example.com/demo/internal/apperr"
+	"example.com/demo/internal/database"
 )
 
 // StatusOf is the one table from error code to HTTP status (the console
@@ -70,12 +72,18 @@ func OK(c *gin.Context, status int, data any, message string) {
 }
 
 // WriteError writes err as the error envelope and stops the handler chain.
-// An *apperr.Error keeps its code and message; anything else is attached to
-// the request (the access log records it with the request id) and answered
-// as a 500 without detail.
+// An *apperr.Error keeps its code and message; a database that cannot be
+// reached (database.IsUnavailable: down, restarting, a connection cut) is a
+// 503 with Retry-After, which clients and load balancers retry; anything
+// else is a 500 without detail. Both attach the error to the request, so the
+// access log records it with the request id.
 func WriteError(c *gin.Context, err error) {
 	writeErrorData(c, err, nil)
 }
+
+// unavailableRetry is the Retry-After of a 503 for a database away: about
+// what a restart takes.
+const unavailableRetry = 2 * time.Second
 
 // Handle adapts a handler that returns its error: the handler writes its
 // answer with OK and returns nil, or returns the error that WriteError
@@ -91,10 +99,15 @@ func Handle(h func(c *gin.Context) error) gin.HandlerFunc {
 
 func writeErrorData(c *gin.Context, err error, data any) {
 	e, ok := apperr.As(err)
-	if !ok {
+	switch {
+	case !ok && database.IsUnavailable(err):
+		_ = c.Error(err)
+		e = &apperr.Error{Code: apperr.CodeServiceUnavailable, Message: "Service temporarily unavailable, try again shortly",
+			RetryAfter: unavailableRetry}
+	case !ok:
 		_ = c.Error(err)
 		e = apperr.New(apperr.CodeInternal, "Internal server error")
-	} else if e.Code == apperr.CodeInternal {
+	case e.Code == apperr.CodeInternal:
 		_ = c.Error(err)
 	}
 	if e.RetryAfter > 0 {

@@ -13,11 +13,14 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"example.com/demo/internal/auth"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/health"
 	"example.com/demo/internal/httpapi/openapi"
+	"example.com/demo/internal/telemetry"
 )
 
 // Deps is what the handlers need, filled in by internal/app.
@@ -33,6 +36,8 @@ type Deps struct {
 	Version string
 	// Started is when the service started; uptime counts from it.
 	Started time.Time
+	// Tracing, when set, runs every request in a span (tracing.go).
+	Tracing *telemetry.Tracing
 	// Routes adds the routes of each feature after the core ones (routes.go).
 	Routes []Routes
 	// Pages adds routes outside /api/v1 (the console's HTML pages), after
@@ -52,6 +57,9 @@ type Server struct {
 	metrics *httpMetrics
 	headers fixedHeaders
 	origins map[string]bool
+	// tracer and propagator are those of Tracing (nil without it).
+	tracer     trace.Tracer
+	propagator propagation.TextMapPropagator
 	// openapiJSON is the OpenAPI document served at /api/v1/openapi.json
 	// (nil when docs are off).
 	openapiJSON []byte
@@ -88,7 +96,7 @@ func New(d Deps) (*Server, error) {
 	if err := e.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	e.Use(s.stamp, s.observe, s.recover, s.cors, s.limitBody, s.deadline)
+	e.Use(s.middleware()...)
 	e.NoRoute(s.handleNotFound)
 	e.NoMethod(s.handleMethodNotAllowed)
 	s.routes()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
@@ -25,7 +26,7 @@ func (tasksFeature) wire(w *wiring) error {
 	if !w.cfg.Tasks.Worker {
 		return nil
 	}
-	svc, err := NewTaskService(w.pool, w.cfg, w.logger, w.metrics)
+	svc, err := NewTaskService(w.pool, w.cfg, w.logger, w.metrics, w.tracing.Tracer())
 	if err != nil {
 		return err
 	}
@@ -35,10 +36,12 @@ func (tasksFeature) wire(w *wiring) error {
 }
 
 // NewTaskService builds the task worker of the configuration with its
-// built-in handlers, its metrics registered on reg (serve and the worker
-// command run the same one).
-func NewTaskService(pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer) (*tasks.Service, error) {
-	return tasks.NewService(pool, taskSettings(cfg), taskBuiltins(cfg), logger, reg)
+// built-in handlers, its metrics registered on reg, its attempts traced by
+// tracer (nil: not traced); serve and the worker command run the same one.
+func NewTaskService(pool *pgxpool.Pool, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tracer trace.Tracer) (*tasks.Service, error) {
+	s := taskSettings(cfg)
+	s.Tracer = tracer
+	return tasks.NewService(pool, s, taskBuiltins(cfg), logger, reg)
 }
 
 // taskSettings are the worker's settings from the configuration; it LISTENs

@@ -12,6 +12,7 @@ import (
 	"example.com/demo/internal/console"
 	"example.com/demo/internal/health"
 	"example.com/demo/internal/httpapi"
+	"example.com/demo/internal/telemetry"
 )
 
 // features lists the optional parts of the service, each wired by a file of
@@ -60,6 +61,8 @@ type wiring struct {
 	// console is the operator console when it is on (consoleFeature),
 	// for later features to add their pages to.
 	console *console.Console
+	// tracing traces what the features do (nil: tracing is off).
+	tracing *telemetry.Tracing
 
 	// tables must exist for the startup probe to pass (schema check).
 	tables []string

@@ -89,6 +89,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newOpenAPICmd(e),
 		newVersionCmd(e),
 		newDevCmd(e),
+		newChaosCmd(e),
 	)
 	root.AddCommand(featureCommands(e)...)
 	return root

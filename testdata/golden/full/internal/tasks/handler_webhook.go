@@ -110,7 +110,9 @@ func (h webhookHandler) post(ctx context.Context, target string, body []byte, t 
 	req.Header.Set("User-Agent", "task-worker")
 	req.Header.Set("Idempotency-Key", t.ID.String())
 	req.Header.Set("X-Task-Attempt", strconv.Itoa(t.CurrentAttempt))
+	req, traced := traceOutgoing(req)
 	resp, err := h.client.Do(req)
+	traced(resp, err)
 	if err != nil {
 		if errors.Is(err, errForbiddenAddress) {
 			return retry.Permanent(err)

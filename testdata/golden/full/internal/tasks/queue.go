@@ -42,7 +42,7 @@ UPDATE tasks AS t SET
 FROM due WHERE t.id = due.id
 RETURNING ` + "t.id, t.task_type, t.status, t.priority, t.payload, t.result, t.max_attempts, t.current_attempt, " +
 	"t.last_error, t.retry_strategy, t.created_at, t.updated_at, t.scheduled_at, t.started_at, t.completed_at, " +
-	"t.created_by, t.metadata"
+	"t.created_by, t.metadata, t.trace_context"
 
 // claim leases up to n due tasks, highest priority and earliest due first.
 func (s *Store) claim(ctx context.Context, n int, types []string, worker string, lease time.Duration) ([]*Task, error) {

@@ -126,6 +126,11 @@ type Task struct {
 	CompletedAt    *time.Time      `json:"completed_at"`
 	CreatedBy      *uuid.UUID      `json:"created_by"`
 	Metadata       json.RawMessage `json:"metadata"`
+	// TraceContext is the W3C trace context (traceparent, tracestate) of
+	// the request that created the task; each attempt's span continues its
+	// trace (tracing.go). Nil when the creator was not traced. Not shown by
+	// the API.
+	TraceContext map[string]string `json:"-"`
 }
 
 // TaskType is an entry of the registry of task types.

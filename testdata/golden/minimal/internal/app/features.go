@@ -11,6 +11,7 @@ import (
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/health"
 	"example.com/demo/internal/httpapi"
+	"example.com/demo/internal/telemetry"
 )
 
 // features lists the optional parts of the service, each wired by a file of
@@ -52,6 +53,8 @@ type wiring struct {
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.
 	deps *httpapi.Deps
+	// tracing traces what the features do (nil: tracing is off).
+	tracing *telemetry.Tracing
 
 	// tables must exist for the startup probe to pass (schema check).
 	tables []string

@@ -54,6 +54,8 @@ func TestExitCodes(t *testing.T) {
 		{"test-db status without server", map[string]string{}, []string{"test-db", "status"}, 1, "TEST_DATABASE_URL is not set"},
 		{"test-db run without command", map[string]string{}, []string{"test-db", "run"}, 2, "requires a command"},
 		{"test-db run with only the separator", map[string]string{}, []string{"test-db", "run", "--"}, 2, "requires a command"},
+		{"chaos level out of range", map[string]string{}, []string{"chaos", "--level", "7"}, 2, "--level must be 1–"},
+		{"chaos too short", map[string]string{}, []string{"chaos", "--duration", "1s"}, 1, "--duration must be at least 5s"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,8 @@ type Config struct {
 	// Docs configures the API's description: the OpenAPI document and the
 	// page that renders it.
 	Docs Docs `mapstructure:"docs"`
+	// Tracing is read from the standard OTEL_* variables alone (tracing.go).
+	Tracing Tracing `mapstructure:"-"`
 	// Features holds the sections of the optional features (features.go):
 	// cfg.Tasks, keys tasks.*.
 	Features `mapstructure:",squash"`

@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,12 +54,25 @@ func NewPool(ctx context.Context, url string, opts ...PoolOption) (*pgxpool.Pool
 }
 
 // IsUnavailable reports whether err says the database could not be reached
-// (refused, unreachable, timed out connecting), as opposed to a database that
-// answered with an error.
+// or went away: refused, unreachable or timed out connecting, the connection
+// cut in the middle of a statement (a restart, a failover, a network
+// partition), or the server shutting down or still starting up. A database
+// that answered with an error of the statement's own is not unavailable.
 func IsUnavailable(err error) bool {
 	var connect *pgconn.ConnectError
 	var netErr net.Error
-	return errors.As(err, &connect) || errors.As(err, &netErr)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connect), errors.As(err, &netErr),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08 is a connection exception; 57P01–57P03 are an
+		// administrator's or a crash's shutdown, and a server not yet
+		// accepting connections.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return false
 }
 
 func applyPoolDefaults(cfg *pgxpool.Config, url string) {

@@ -130,6 +130,15 @@ func (e Endpoints) LogAttrs() []any {
 // PoolOption adjusts a pool made by NewPool or Open.
 type PoolOption func(*pgxpool.Config) error
 
+// WithConfig adjusts the pool's settings with fn, which cannot fail (a
+// tracer…).
+func WithConfig(fn func(*pgxpool.Config)) PoolOption {
+	return func(cfg *pgxpool.Config) error {
+		fn(cfg)
+		return nil
+	}
+}
+
 // WithQueryExecMode sets the pool's query exec mode by its pgx name (exec,
 // cache_statement…). It wins over the URL's default_query_exec_mode.
 func WithQueryExecMode(name string) PoolOption {

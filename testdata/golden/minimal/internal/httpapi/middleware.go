@@ -119,7 +119,7 @@ func (s *Server) observe(c *gin.Context) {
 		level = slog.LevelError
 	}
 	h := s.Logger.Handler()
-	ctx := context.Background()
+	ctx := c.Request.Context() // carries the request's span, whose ids the line shows
 	if !h.Enabled(ctx, level) {
 		return
 	}
@@ -152,7 +152,7 @@ func (s *Server) recover(c *gin.Context) {
 		if err, ok := r.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 			panic(r)
 		}
-		s.logger(c).LogAttrs(context.Background(), slog.LevelError, "panic",
+		s.logger(c).LogAttrs(c.Request.Context(), slog.LevelError, "panic",
 			slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		if c.Writer.Written() {
 			c.Abort()
