@@ -41,9 +41,10 @@ func consoleRow(ctx context.Context, o *options) ([]measurement, error) {
 		return nil, fmt.Errorf("no results of BenchmarkOverviewMillionTasks")
 	}
 	fmt.Fprintf(o.log, "console: embedded assets %.0f bytes\n", assets[0])
-	under50 := func(float64) bool { return maxOf(ours) < 50e6 }
-	return []measurement{{what: "console overview, 1 000 000 tasks: server time", unit: "ns", anchor: "count by scan",
-		ours: ours, theirs: theirs, target: "< 50 ms", meets: under50}}, nil
+	ours, theirs = toMS(ours), toMS(theirs)
+	under50 := func(float64) bool { return maxOf(ours) < 50 }
+	return []measurement{{what: "console overview, 1 000 000 tasks: server time", unit: "ms", anchor: "count by scan",
+		ours: ours, theirs: theirs, target: "< 50 ms (absolute)", meets: under50}}, nil
 }
 
 func maxOf(vs []float64) float64 {
@@ -52,4 +53,12 @@ func maxOf(vs []float64) float64 {
 		m = max(m, v)
 	}
 	return m
+}
+
+func toMS(ns []float64) []float64 {
+	out := make([]float64, len(ns))
+	for i, v := range ns {
+		out[i] = v / 1e6
+	}
+	return out
 }
