@@ -134,6 +134,7 @@ func (b *browser) guardNetwork() {
 			continue
 		}
 		b.note(&b.blocked, ev.Request.URL)
+		b.note(&b.journal, "refused "+ev.Request.URL)
 		_, _ = chromedp.Call(b.ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID,
 			ErrorReason: network.ErrorReasonBlockedByClient})
 	}
@@ -178,7 +179,7 @@ func (b *browser) saveArtifacts() {
 	loc, _ := chromedp.Run(ctx, chromedp.Location())
 	html, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.documentElement.outerHTML"))
 	b.mu.Lock()
-	log := fmt.Sprintf("page: %s\n\n== what happened\n%s\n\n== refused requests to other hosts\n%s\n\n== problems the page reported\n%s\n\n== the page\n%s\n",
+	log := fmt.Sprintf("page: %s\n\n== what happened\n%s\n\n== refused requests to other hosts, not yet reported\n%s\n\n== problems the page reported, not yet reported\n%s\n\n== the page\n%s\n",
 		loc, strings.Join(b.journal, "\n"), strings.Join(b.blocked, "\n"), strings.Join(b.problems, "\n"), html)
 	b.mu.Unlock()
 	_ = os.WriteFile(name+".log", []byte(log), 0o644)
@@ -279,6 +280,9 @@ func (b *browser) clean() {
 	if len(problems) > 0 {
 		b.t.Errorf("the page reported problems: %v", problems)
 	}
+	// Each problem is reported once, by the check after the page that
+	// caused it.
+	b.blocked, b.problems = nil, nil
 }
 
 // rendersFully checks that the page at path is whole: its style sheet and
