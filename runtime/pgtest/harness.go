@@ -60,6 +60,7 @@ func (h *harness) connect(ctx context.Context) (*admin, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pgtest: TEST_DATABASE_URL: %w", err)
 		}
+		a.pooler = os.Getenv("TEST_DATABASE_POOLER_URL")
 		return a, nil
 	}
 	srv, err := pgembed.Start(ctx, pgembed.Options{})

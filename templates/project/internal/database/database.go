@@ -64,7 +64,10 @@ func IsUnavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &connect), errors.As(err, &netErr),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		// A connection an earlier statement found cut (pgx closes it then):
+		// the next statement of its transaction gets this.
+		errors.Is(err, pgconn.ErrConnClosed):
 		return true
 	case errors.As(err, &pgErr):
 		// Class 08 is a connection exception; 57P01–57P03 are an

@@ -19,6 +19,7 @@ func TestIsUnavailable(t *testing.T) {
 	}{
 		{"connection cut mid-statement", fmt.Errorf("authenticate: %w", io.ErrUnexpectedEOF), true},
 		{"connection closed", fmt.Errorf("read: %w", io.EOF), true},
+		{"connection found cut by an earlier statement", fmt.Errorf("quota lock: %w", pgconn.ErrConnClosed), true},
 		{"deadline", context.DeadlineExceeded, true},
 		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, true},
 		{"crash shutdown", &pgconn.PgError{Code: "57P02"}, true},

@@ -24,6 +24,7 @@ type admin struct {
 	project  string // prefix of every database name of this project
 	version  int    // server_version_num
 	strategy string // CREATE DATABASE strategy clause, empty before PostgreSQL 15
+	pooler   string // TEST_DATABASE_POOLER_URL of a run behind a PgBouncer, else empty (pooler.go)
 	conns    *connPool
 }
 
@@ -227,6 +228,11 @@ func (a *admin) drop(ctx context.Context, name string) error {
 		return fmt.Errorf("drop %s: %w", name, err)
 	}
 	defer a.conns.put(conn)
+	if a.pooler != "" && a.releasedByPooler(ctx, conn, name) {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident(name)); err == nil {
+			return nil
+		}
+	}
 	if a.force() == "" {
 		_, _ = conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
 	}

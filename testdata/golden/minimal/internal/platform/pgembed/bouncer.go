@@ -143,6 +143,9 @@ func (b *Bouncer) config(opts BouncerOptions, up *pgconn.Config, port int) strin
 		"server_login_retry": "1",
 		"log_connections":    "0",
 		"log_disconnections": "0",
+		// The upstream user may use the admin console (database pgbouncer): a test harness
+		// asks it there to let go of a database's server connections before dropping it.
+		"admin_users": b.user,
 	}
 	if opts.PoolMode != "" {
 		set["pool_mode"] = opts.PoolMode
