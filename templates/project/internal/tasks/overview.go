@@ -126,15 +126,16 @@ func (s *Store) Workers(ctx context.Context, alive time.Duration) ([]WorkerInfo,
 }
 
 // reportWorker records that worker id is alive, with its breakers' states,
-// and forgets workers not seen for an hour.
+// and forgets workers not seen for an hour. The JSON goes as text: in the
+// exec mode of a transaction pooler pgx would send bytes as bytea.
 func (s *Store) reportWorker(ctx context.Context, id string, breakers map[string]string) error {
 	b, err := json.Marshal(breakers)
 	if err != nil {
 		return fmt.Errorf("report worker: %w", err)
 	}
 	_, err = s.pool.Exec(ctx, `WITH gone AS (DELETE FROM task_workers WHERE seen_at < now() - interval '1 hour')
-		INSERT INTO task_workers (id, breakers) VALUES ($1, $2)
-		ON CONFLICT (id) DO UPDATE SET seen_at = now(), breakers = EXCLUDED.breakers`, id, b)
+		INSERT INTO task_workers (id, breakers) VALUES ($1, $2::jsonb)
+		ON CONFLICT (id) DO UPDATE SET seen_at = now(), breakers = EXCLUDED.breakers`, id, string(b))
 	if err != nil {
 		return fmt.Errorf("report worker: %w", err)
 	}
