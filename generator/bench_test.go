@@ -54,3 +54,24 @@ func BenchmarkNewPlan(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGenerateResource measures `starter generate resource` minus
+// process start: read the project, validate, render, format, plan the
+// registration edits and write through the staging directory. Each round
+// rewrites the same resource (--force), in a full project that has one to
+// point to already.
+func BenchmarkGenerateResource(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "demo")
+	opts := Options{Name: "demo", Module: "example.com/demo", Features: []string{"auth", "tasks"}}
+	if err := Generate(context.Background(), realSources(), opts, dir); err != nil {
+		b.Fatal(err)
+	}
+	writeResource(b, dir, ResourceRequest{Name: "category", Fields: []string{"name:string:required:unique"}, Public: true})
+	req := ResourceRequest{Name: "product", Force: true, Fields: []string{"title:string:required:index", "body:text",
+		"price:decimal:required", "stock:int", "rating:float", "in_stock:bool:index", "released_at:time",
+		"released_on:date", "sku:uuid:unique", "tags:json", "category_id:ref:category:required"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		writeResource(b, dir, req)
+	}
+}

@@ -49,6 +49,17 @@ func TestEndToEnd(t *testing.T) {
 			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 				t.Fatalf("templates/gomod/%s is not tidy for the current templates: run make pin\n%s", variant, out)
 			}
+			// Its day two first: two resources, the second pointing to the
+			// first, so that the checks below hold the grown project (and
+			// its make test runs their tests). The full variant also grows a
+			// task type, whose tests join the same make test.
+			p.generateResources(e2eResources[variant])
+			if variant == "full" {
+				p.generateTask("send_invoice")
+			}
+			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
+				t.Fatalf("go.mod is not tidy after generate resource:\n%s", out)
+			}
 			p.check()
 			if variant == "full" {
 				p.checkBehindPgBouncer()
@@ -67,6 +78,45 @@ func TestEndToEnd(t *testing.T) {
 				p.addTasksAfterEdits()
 			}
 		})
+	}
+}
+
+// e2eResources are the resources each variant grows by before its checks:
+// between them every field type and modifier, and every access (open
+// without auth; public, and owned pointing to public, in auth; owned
+// pointing to owned, where a ref's row must be visible, in full).
+var e2eResources = map[string][]ResourceRequest{
+	"minimal": {
+		{Name: "tag", Fields: []string{"label:string:required:unique"}},
+		{Name: "box", Fields: []string{"size:int:required:index", "weight:decimal:unique", "fragile:bool",
+			"ratio:float:index", "seen_at:time:index", "shipped_on:date:unique", "code:uuid:unique", "meta:json",
+			"note:text", "tag_id:ref:tag"}},
+	},
+	"auth": {
+		{Name: "category", Fields: []string{"name:string:required:unique", "about:text"}, Public: true},
+		{Name: "product", Fields: []string{"title:string:required", "price:decimal:required", "in_stock:bool:index",
+			"released_on:date", "category_id:ref:category:required"}},
+	},
+	"full": {
+		{Name: "project", Fields: []string{"name:string:required:index", "due_at:time", "budget:decimal:optional"}},
+		{Name: "issue", Plural: "issues", Fields: []string{"title:string:required", "body:text", "points:int:index",
+			"estimate:float", "done:bool:index", "due_on:date:index", "ref:uuid:unique", "labels:json",
+			"project_id:ref:project:required"}},
+	},
+}
+
+// generateResources runs starter generate resource for each request, as a
+// user would in the project.
+func (p project) generateResources(reqs []ResourceRequest) {
+	p.t.Helper()
+	for _, req := range reqs {
+		plan, err := PlanResource(p.t.Context(), realSources(), p.dir, req)
+		if err != nil {
+			p.t.Fatalf("generate resource %s: %v", req.Name, err)
+		}
+		if err := plan.Write(p.t.Context()); err != nil {
+			p.t.Fatal(err)
+		}
 	}
 }
 
@@ -247,9 +297,11 @@ func (p project) addTasksAfterEdits() {
 	g.write("internal/httpapi/openapi/ping.yaml", pingPart)
 	g.edit("README.md", "## Deploy\n", "## Deploy\n\nProduction runs behind the team's gateway.\n")
 	g.edit("config/development.yaml", "request_timeout: 30s", "request_timeout: 20s")
-	// What `migrate create notes` writes after the auth variant's latest, 000006_auth_revocation_log.
-	g.write("migrations/000007_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
-	g.write("migrations/000007_notes.down.sql", "DROP TABLE notes;\n")
+	// What `migrate create notes` writes after the latest migration, the
+	// second resource's (000006_auth_revocation_log, 000007_create_categories,
+	// 000008_create_products).
+	g.write("migrations/000009_notes.up.sql", "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n")
+	g.write("migrations/000009_notes.down.sql", "DROP TABLE notes;\n")
 	g.commit("our edits")
 	u := g.plan(realSources(), UpdateRequest{Add: []string{"tasks"}, StarterVersion: "golden"})
 	for _, c := range u.Changes {
@@ -264,7 +316,7 @@ func (p project) addTasksAfterEdits() {
 	// tasks brings three migrations (000003_tasks, 000005_tasks_controls,
 	// 000007_tasks_trace in the templates): all follow the owner's, in their
 	// order.
-	for _, name := range []string{"000008_tasks.up.sql", "000009_tasks_controls.up.sql", "000010_tasks_trace.up.sql"} {
+	for _, name := range []string{"000010_tasks.up.sql", "000011_tasks_controls.up.sql", "000012_tasks_trace.up.sql"} {
 		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
 			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
 		}

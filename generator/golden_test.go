@@ -46,16 +46,23 @@ func TestGolden(t *testing.T) {
 			}
 			dir := filepath.Join("..", "testdata", "golden", variant)
 			if *update {
-				if err := os.RemoveAll(dir); err != nil {
-					t.Fatal(err)
-				}
-				if err := p.writeFiles(context.Background(), dir); err != nil {
-					t.Fatal(err)
-				}
+				rewriteGolden(t, dir, p.Files)
 				return
 			}
 			compareTree(t, dir, p.Files)
 		})
+	}
+}
+
+// rewriteGolden replaces the golden tree dir by files.
+func rewriteGolden(t *testing.T, dir string, files []File) {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	p := &Plan{Files: files}
+	if err := p.writeFiles(context.Background(), dir); err != nil {
+		t.Fatal(err)
 	}
 }
 

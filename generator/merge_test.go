@@ -247,7 +247,7 @@ func TestMigrationRenamesRender(t *testing.T) {
 		t.Errorf("files: %q", got)
 	}
 	cfg := p.file(t, ".starter.yaml")
-	if !strings.HasSuffix(cfg, "migrations:\n  000002_users: 000007_users\n") {
+	if !strings.Contains(cfg, "\nmigrations:\n  000002_users: 000007_users\n") {
 		t.Errorf(".starter.yaml:\n%s", cfg)
 	}
 	o.Migrations = map[string]string{"000002_users": "../x"}

@@ -34,6 +34,10 @@ type Options struct {
 	// .starter.yaml, so that later renderings keep them. Nil: the templates'
 	// names.
 	Migrations map[string]string
+	// Resources are the resources `starter generate resource` added to the
+	// project, recorded in .starter.yaml (a ref:NAME field finds its target
+	// there). Nil: none.
+	Resources []ProjectResource
 	// Force allows writing into a non-empty target directory.
 	Force bool
 	// Report, when set, is told about each step as it completes. Nil: silent.

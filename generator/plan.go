@@ -57,6 +57,7 @@ type templateData struct {
 	Features       struct{ Auth, Tasks bool }
 	FeatureList    []string          // selected features, canonical order
 	Migrations     []migrationRename // Options.Migrations, sorted
+	Resources      []ProjectResource // Options.Resources
 }
 
 // NewPlan validates opts and renders the whole project in memory.
@@ -113,6 +114,7 @@ func (p *Plan) templateData() templateData {
 		GoVersion: p.GoVersion, StarterVersion: p.Options.StarterVersion,
 		FeatureList: slices.Clone(p.Options.Features),
 		Migrations:  sortedRenames(p.Options.Migrations),
+		Resources:   p.Options.Resources,
 	}
 	d.Features.Auth = p.Options.Has("auth")
 	d.Features.Tasks = p.Options.Has("tasks")

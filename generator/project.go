@@ -22,6 +22,16 @@ type ProjectConfig struct {
 	GoVersion      string            `yaml:"go_version"`
 	StarterVersion string            `yaml:"starter_version"`
 	Migrations     map[string]string `yaml:"migrations"`
+	Resources      []ProjectResource `yaml:"resources"`
+}
+
+// ProjectResource is a resource of the project, made by `starter generate
+// resource`: its singular name, its plural (package, table and path) and who
+// may reach its rows (Access*).
+type ProjectResource struct {
+	Name   string `yaml:"name"`
+	Plural string `yaml:"plural"`
+	Access string `yaml:"access"`
 }
 
 // ReadProjectConfig reads ProjectFile of the project rooted at dir.
@@ -44,5 +54,6 @@ func ReadProjectConfig(dir string) (ProjectConfig, error) {
 // Options are the generator options that render this project again.
 func (c ProjectConfig) Options() Options {
 	return Options{Name: c.Name, Module: c.Module, DBName: c.DBName, Port: c.Port,
-		Features: c.Features, StarterVersion: c.StarterVersion, Migrations: c.Migrations}
+		Features: c.Features, StarterVersion: c.StarterVersion, Migrations: c.Migrations,
+		Resources: c.Resources}
 }

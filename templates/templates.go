@@ -9,5 +9,5 @@ import "embed"
 // FS holds project/, gomod/ and manifest.yaml. The all: prefixes make dot-files
 // (.gitignore.tmpl, .starter.yaml.tmpl) ship too.
 //
-//go:embed all:project all:gomod manifest.yaml
+//go:embed all:project all:gomod resource task manifest.yaml
 var FS embed.FS

@@ -91,7 +91,8 @@ embedded in it, and runs the everyday commands of a generated project.
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())}
 	})
-	root.AddCommand(newNewCmd(e), newServeCmd(e), newMigrateCmd(e), newDBCmd(e), newAddCmd(e), newUpgradeCmd(e), newDoctorCmd(e), newVersionCmd(e))
+	root.AddCommand(newNewCmd(e), newServeCmd(e), newMigrateCmd(e), newDBCmd(e), newGenerateCmd(e), newAddCmd(e), newUpgradeCmd(e),
+		newDoctorCmd(e), newVersionCmd(e))
 	return root
 }
 

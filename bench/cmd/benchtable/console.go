@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// consoleRow is row 7: the operator console's overview, answered whole by
+// consoleRow is row 8: the operator console's overview, answered whole by
 // the generated service over 1 000 000 tasks (the benchmark
 // BenchmarkOverviewMillionTasks of templates/project/internal/console,
 // built with -tags bench), against counting those tasks by a scan, which

@@ -20,8 +20,8 @@ import (
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
-// setupBuiltins runs the service with its own worker (the built-in handlers)
-// and waits until the worker has registered its types.
+// setupBuiltins runs the service with its own worker (the built-in handlers
+// and the service's own) and waits until the worker has registered its types.
 func setupBuiltins(t *testing.T, configure func(*config.Config)) (*taskAPI, taskCaller) {
 	t.Helper()
 	root := t.TempDir()
@@ -31,14 +31,7 @@ func setupBuiltins(t *testing.T, configure func(*config.Config)) (*taskAPI, task
 			configure(c)
 		}
 	}))}
-	ok := apptest.Eventually(30*time.Second, func() bool {
-		var list []tasks.TaskType
-		a.app.Get("/api/v1/tasks/types").Data(t, &list)
-		return len(list) == 6
-	})
-	if !ok {
-		t.Fatal("the service's worker never registered the built-in types")
-	}
+	a.app.WaitTaskTypes(tasks.ServiceTypes()...)
 	return a, a.user(t, "user")
 }
 
@@ -63,9 +56,13 @@ func TestBuiltinTypesAreRegisteredAtStartUp(t *testing.T) {
 			t.Errorf("type %+v", tt)
 		}
 	}
-	want := []string{"data_processing", "delay_task", "email", "file_cleanup", "report_generation", "webhook"}
-	if !slices.Equal(names, want) {
+	if want := tasks.ServiceTypes(); !slices.Equal(names, want) {
 		t.Fatalf("types %v, want %v", names, want)
+	}
+	for _, builtin := range []string{"data_processing", "delay_task", "email", "file_cleanup", "report_generation", "webhook"} {
+		if !slices.Contains(names, builtin) {
+			t.Errorf("built-in type %s is not registered", builtin)
+		}
 	}
 }
 

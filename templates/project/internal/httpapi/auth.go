@@ -16,8 +16,8 @@ type registerRequest struct {
 	Password *string `json:"password"`
 }
 
-func (r *registerRequest) rules() []fieldRule {
-	return []fieldRule{required("username", r.Username), required("email", r.Email), required("password", r.Password)}
+func (r *registerRequest) Rules() []Rule {
+	return []Rule{Required("username", r.Username), Required("email", r.Email), Required("password", r.Password)}
 }
 
 // loginRequest is the body of POST /auth/login: exactly one of username and
@@ -29,13 +29,13 @@ type loginRequest struct {
 	UserAgent *string `json:"user_agent"`
 }
 
-func (r *loginRequest) rules() []fieldRule {
-	return []fieldRule{required("password", r.Password)}
+func (r *loginRequest) Rules() []Rule {
+	return []Rule{Required("password", r.Password)}
 }
 
 func (s *Server) handleRegister(c *gin.Context) error {
 	var in registerRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
 	u, err := s.Auth.Register(c.Request.Context(), auth.RegisterInput{
@@ -50,7 +50,7 @@ func (s *Server) handleRegister(c *gin.Context) error {
 
 func (s *Server) handleLogin(c *gin.Context) error {
 	var in loginRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
 	ua := c.GetHeader("User-Agent")
@@ -69,7 +69,7 @@ func (s *Server) handleLogin(c *gin.Context) error {
 }
 
 func (s *Server) handleLogout(c *gin.Context) error {
-	if err := s.Auth.Logout(c.Request.Context(), principal(c)); err != nil {
+	if err := s.Auth.Logout(c.Request.Context(), Principal(c)); err != nil {
 		return err
 	}
 	OK(c, http.StatusOK, nil, "Logged out successfully")
@@ -77,7 +77,7 @@ func (s *Server) handleLogout(c *gin.Context) error {
 }
 
 func (s *Server) handleLogoutAll(c *gin.Context) error {
-	n, err := s.Auth.LogoutAll(c.Request.Context(), principal(c))
+	n, err := s.Auth.LogoutAll(c.Request.Context(), Principal(c))
 	if err != nil {
 		return err
 	}
@@ -86,12 +86,12 @@ func (s *Server) handleLogoutAll(c *gin.Context) error {
 }
 
 func (s *Server) handleMe(c *gin.Context) error {
-	OK(c, http.StatusOK, principal(c).Me(), "")
+	OK(c, http.StatusOK, Principal(c).Me(), "")
 	return nil
 }
 
 func (s *Server) handleRefresh(c *gin.Context) error {
-	res, err := s.Auth.Refresh(c.Request.Context(), principal(c), s.clientIP(c))
+	res, err := s.Auth.Refresh(c.Request.Context(), Principal(c), s.clientIP(c))
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func newFixedHeaders(production bool) fixedHeaders {
 		},
 		vary:          one("Origin"),
 		exposeHeaders: one("X-Request-ID"),
-		allowMethods:  one("GET, POST, PUT, DELETE, OPTIONS"),
+		allowMethods:  one("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
 		allowHeaders:  one("Authorization, Content-Type, X-Request-ID"),
 		maxAge:        one("600"),
 	}

@@ -433,7 +433,7 @@ func TestPreflightFromAllowedOrigin(t *testing.T) {
 	r := corsRequest(app, http.MethodOptions, "http://localhost:3000")
 	want := map[string]string{
 		"Access-Control-Allow-Origin":  "http://localhost:3000",
-		"Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+		"Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
 		"Access-Control-Allow-Headers": "Authorization, Content-Type, X-Request-ID",
 		"Vary":                         "Origin",
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,7 +49,15 @@ type TestApp struct {
 	logs   *syncBuffer
 	// invalid: the requests break the document on purpose (Invalid).
 	invalid bool
+	// seq numbers the values factories make unique (Unique); shared by
+	// the copies Invalid makes.
+	seq *atomic.Int64
 }
+
+// Unique returns a number no earlier call on this service returned: the
+// factories make the values of unique fields from it. Each test's service
+// has a database of its own, so a number per service is enough.
+func (ta *TestApp) Unique() int64 { return ta.seq.Add(1) }
 
 // Option adjusts New.
 type Option func(*settings)
@@ -136,7 +145,7 @@ func newDatabase(t testing.TB, s settings) string {
 
 // launch starts one instance of the service on the database at dsn.
 func launch(t testing.TB, dsn string, s settings) (*TestApp, error) {
-	ta := &TestApp{t: t, DSN: dsn, DirectDSN: dsn}
+	ta := &TestApp{t: t, DSN: dsn, DirectDSN: dsn, seq: new(atomic.Int64)}
 	if s.pooler {
 		ta.DSN = throughPooler(t, dsn)
 	}

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"example.com/demo/internal/apperr"
 	"example.com/demo/internal/auth"
@@ -21,7 +20,7 @@ type profileRequest struct {
 	EmailVerified *bool   `json:"email_verified"`
 }
 
-func (r *profileRequest) rules() []fieldRule { return nil }
+func (r *profileRequest) Rules() []Rule { return nil }
 
 func (r *profileRequest) update() auth.ProfileUpdate {
 	return auth.ProfileUpdate{Username: r.Username, Email: r.Email, EmailVerified: r.EmailVerified}
@@ -32,8 +31,8 @@ type passwordChangeRequest struct {
 	NewPassword     *string `json:"new_password"`
 }
 
-func (r *passwordChangeRequest) rules() []fieldRule {
-	return []fieldRule{required("current_password", r.CurrentPassword), required("new_password", r.NewPassword)}
+func (r *passwordChangeRequest) Rules() []Rule {
+	return []Rule{Required("current_password", r.CurrentPassword), Required("new_password", r.NewPassword)}
 }
 
 type deleteSelfRequest struct {
@@ -41,8 +40,8 @@ type deleteSelfRequest struct {
 	Confirmation *string `json:"confirmation"`
 }
 
-func (r *deleteSelfRequest) rules() []fieldRule {
-	return []fieldRule{required("password", r.Password), required("confirmation", r.Confirmation)}
+func (r *deleteSelfRequest) Rules() []Rule {
+	return []Rule{Required("password", r.Password), Required("confirmation", r.Confirmation)}
 }
 
 type statusRequest struct {
@@ -50,16 +49,16 @@ type statusRequest struct {
 	Reason   *string `json:"reason"`
 }
 
-func (r *statusRequest) rules() []fieldRule {
-	return []fieldRule{required("is_active", r.IsActive)}
+func (r *statusRequest) Rules() []Rule {
+	return []Rule{Required("is_active", r.IsActive)}
 }
 
 type resetPasswordRequest struct {
 	NewPassword *string `json:"new_password"`
 }
 
-func (r *resetPasswordRequest) rules() []fieldRule {
-	return []fieldRule{required("new_password", r.NewPassword)}
+func (r *resetPasswordRequest) Rules() []Rule {
+	return []Rule{Required("new_password", r.NewPassword)}
 }
 
 type createUserRequest struct {
@@ -69,26 +68,26 @@ type createUserRequest struct {
 	Role     *string `json:"role"`
 }
 
-func (r *createUserRequest) rules() []fieldRule {
-	return []fieldRule{required("username", r.Username), required("email", r.Email), required("password", r.Password)}
+func (r *createUserRequest) Rules() []Rule {
+	return []Rule{Required("username", r.Username), Required("email", r.Email), Required("password", r.Password)}
 }
 
 type roleRequest struct {
 	Role *string `json:"role"`
 }
 
-func (r *roleRequest) rules() []fieldRule {
-	return []fieldRule{required("role", r.Role)}
+func (r *roleRequest) Rules() []Rule {
+	return []Rule{Required("role", r.Role)}
 }
 
 type deleteUserRequest struct {
 	HardDelete *bool `json:"hard_delete"`
 }
 
-func (r *deleteUserRequest) rules() []fieldRule { return nil }
+func (r *deleteUserRequest) Rules() []Rule { return nil }
 
 func (s *Server) handleGetOwnProfile(c *gin.Context) error {
-	p := principal(c)
+	p := Principal(c)
 	u, err := s.Auth.GetUser(c.Request.Context(), p, p.UserID)
 	if err != nil {
 		return err
@@ -99,11 +98,11 @@ func (s *Server) handleGetOwnProfile(c *gin.Context) error {
 
 func (s *Server) handleUpdateOwnProfile(c *gin.Context) error {
 	var in profileRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
 	// email_verified is not the user's to set; the service ignores it here.
-	u, err := s.Auth.UpdateOwnProfile(c.Request.Context(), principal(c), in.update())
+	u, err := s.Auth.UpdateOwnProfile(c.Request.Context(), Principal(c), in.update())
 	if err != nil {
 		return err
 	}
@@ -113,10 +112,10 @@ func (s *Server) handleUpdateOwnProfile(c *gin.Context) error {
 
 func (s *Server) handleChangePassword(c *gin.Context) error {
 	var in passwordChangeRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
-	if err := s.Auth.ChangePassword(c.Request.Context(), principal(c), *in.CurrentPassword, *in.NewPassword); err != nil {
+	if err := s.Auth.ChangePassword(c.Request.Context(), Principal(c), *in.CurrentPassword, *in.NewPassword); err != nil {
 		return err
 	}
 	OK(c, http.StatusOK, nil, "Password changed; your other sessions were ended")
@@ -125,10 +124,10 @@ func (s *Server) handleChangePassword(c *gin.Context) error {
 
 func (s *Server) handleDeleteSelf(c *gin.Context) error {
 	var in deleteSelfRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
-	if err := s.Auth.DeleteSelf(c.Request.Context(), principal(c), *in.Password, *in.Confirmation); err != nil {
+	if err := s.Auth.DeleteSelf(c.Request.Context(), Principal(c), *in.Password, *in.Confirmation); err != nil {
 		return err
 	}
 	OK(c, http.StatusOK, nil, "Account deleted")
@@ -136,11 +135,11 @@ func (s *Server) handleDeleteSelf(c *gin.Context) error {
 }
 
 func (s *Server) handleGetUser(c *gin.Context) error {
-	id, err := userIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
-	u, err := s.Auth.GetUser(c.Request.Context(), principal(c), id)
+	u, err := s.Auth.GetUser(c.Request.Context(), Principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -153,7 +152,7 @@ func (s *Server) handleListUsers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	users, err := s.Auth.ListUsers(c.Request.Context(), principal(c), opts)
+	users, err := s.Auth.ListUsers(c.Request.Context(), Principal(c), opts)
 	if err != nil {
 		return err
 	}
@@ -162,12 +161,12 @@ func (s *Server) handleListUsers(c *gin.Context) error {
 }
 
 func (s *Server) handleSetStatus(c *gin.Context) error {
-	id, err := userIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
 	var in statusRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
 	reason := stringOrEmpty(in.Reason)
@@ -178,7 +177,7 @@ func (s *Server) handleSetStatus(c *gin.Context) error {
 	if *in.IsActive {
 		msg = "User activated"
 	}
-	u, err := s.Auth.SetStatus(c.Request.Context(), principal(c), id, *in.IsActive, reason)
+	u, err := s.Auth.SetStatus(c.Request.Context(), Principal(c), id, *in.IsActive, reason)
 	if err != nil {
 		return err
 	}
@@ -187,15 +186,15 @@ func (s *Server) handleSetStatus(c *gin.Context) error {
 }
 
 func (s *Server) handleResetPassword(c *gin.Context) error {
-	id, err := userIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
 	var in resetPasswordRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
-	if err := s.Auth.ResetPassword(c.Request.Context(), principal(c), id, *in.NewPassword); err != nil {
+	if err := s.Auth.ResetPassword(c.Request.Context(), Principal(c), id, *in.NewPassword); err != nil {
 		return err
 	}
 	OK(c, http.StatusOK, nil, "Password reset; the user's sessions were ended")
@@ -204,7 +203,7 @@ func (s *Server) handleResetPassword(c *gin.Context) error {
 
 func (s *Server) handleCreateUser(c *gin.Context) error {
 	var in createUserRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
 	role := auth.RoleUser
@@ -214,7 +213,7 @@ func (s *Server) handleCreateUser(c *gin.Context) error {
 			return errBadRole
 		}
 	}
-	u, err := s.Auth.CreateUser(c.Request.Context(), principal(c), auth.CreateUserInput{
+	u, err := s.Auth.CreateUser(c.Request.Context(), Principal(c), auth.CreateUserInput{
 		Username: *in.Username, Email: *in.Email, Password: *in.Password, Role: role,
 	})
 	if err != nil {
@@ -225,15 +224,15 @@ func (s *Server) handleCreateUser(c *gin.Context) error {
 }
 
 func (s *Server) handleUpdateProfile(c *gin.Context) error {
-	id, err := userIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
 	var in profileRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
-	u, err := s.Auth.UpdateProfile(c.Request.Context(), principal(c), id, in.update())
+	u, err := s.Auth.UpdateProfile(c.Request.Context(), Principal(c), id, in.update())
 	if err != nil {
 		return err
 	}
@@ -244,19 +243,19 @@ func (s *Server) handleUpdateProfile(c *gin.Context) error {
 var errBadRole = apperr.Validation("role", "Role must be one of: user, moderator, admin")
 
 func (s *Server) handleSetRole(c *gin.Context) error {
-	id, err := userIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
 	var in roleRequest
-	if err := bindBody(c, &in); err != nil {
+	if err := BindBody(c, &in); err != nil {
 		return err
 	}
 	role, ok := auth.ParseRole(*in.Role)
 	if !ok {
 		return errBadRole
 	}
-	u, err := s.Auth.SetRole(c.Request.Context(), principal(c), id, role)
+	u, err := s.Auth.SetRole(c.Request.Context(), Principal(c), id, role)
 	if err != nil {
 		return err
 	}
@@ -265,19 +264,19 @@ func (s *Server) handleSetRole(c *gin.Context) error {
 }
 
 func (s *Server) handleDeleteUser(c *gin.Context) error {
-	id, err := userIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
 	var in deleteUserRequest
 	// The body is optional: without one the delete is soft.
 	if c.Request.ContentLength != 0 {
-		if err := bindBody(c, &in); err != nil {
+		if err := BindBody(c, &in); err != nil {
 			return err
 		}
 	}
 	hard := in.HardDelete != nil && *in.HardDelete
-	if err := s.Auth.DeleteUser(c.Request.Context(), principal(c), id, hard); err != nil {
+	if err := s.Auth.DeleteUser(c.Request.Context(), Principal(c), id, hard); err != nil {
 		return err
 	}
 	OK(c, http.StatusOK, nil, "User deleted")
@@ -293,32 +292,13 @@ func (s *Server) handleUserStats(c *gin.Context) error {
 	return nil
 }
 
-// userIDParam parses the :id path parameter; a non-UUID is 400 INVALID_QUERY.
-func userIDParam(c *gin.Context) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil || len(c.Param("id")) != 36 {
-		return uuid.UUID{}, apperr.InvalidQuery("id", "must be a UUID")
-	}
-	return id, nil
-}
-
 // listOptions reads limit (1–100, default 50), offset (≥ 0) and
 // include_inactive (a boolean).
 func listOptions(c *gin.Context) (auth.ListOptions, error) {
-	opts := auth.ListOptions{Limit: 50}
-	if v, ok := c.GetQuery("limit"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return opts, apperr.InvalidQuery("limit", "must be an integer from 1 to 100")
-		}
-		opts.Limit = n
-	}
-	if v, ok := c.GetQuery("offset"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return opts, apperr.InvalidQuery("offset", "must be an integer of at least 0")
-		}
-		opts.Offset = n
+	var opts auth.ListOptions
+	var err error
+	if opts.Limit, opts.Offset, err = Page(c); err != nil {
+		return opts, err
 	}
 	if v, ok := c.GetQuery("include_inactive"); ok {
 		b, err := strconv.ParseBool(v)

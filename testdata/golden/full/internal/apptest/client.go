@@ -107,6 +107,30 @@ func (ta *TestApp) PutJSONAuth(path, token string, body any) *Response {
 	return ta.send(http.MethodPut, path, token, body)
 }
 
+// PutJSON sends body as JSON with PUT.
+func (ta *TestApp) PutJSON(path string, body any) *Response {
+	ta.t.Helper()
+	return ta.send(http.MethodPut, path, "", body)
+}
+
+// PatchJSON sends body as JSON with PATCH.
+func (ta *TestApp) PatchJSON(path string, body any) *Response {
+	ta.t.Helper()
+	return ta.send(http.MethodPatch, path, "", body)
+}
+
+// PatchJSONAuth sends body as JSON with PATCH and a bearer token.
+func (ta *TestApp) PatchJSONAuth(path, token string, body any) *Response {
+	ta.t.Helper()
+	return ta.send(http.MethodPatch, path, token, body)
+}
+
+// Delete sends DELETE with no body.
+func (ta *TestApp) Delete(path string) *Response {
+	ta.t.Helper()
+	return ta.send(http.MethodDelete, path, "", nil)
+}
+
 // DeleteAuth sends DELETE with a bearer token and no body.
 func (ta *TestApp) DeleteAuth(path, token string) *Response {
 	ta.t.Helper()

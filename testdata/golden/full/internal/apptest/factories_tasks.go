@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,26 @@ func (ta *TestApp) RegisterTaskTypes(names ...string) {
 	}
 	if err := tasks.NewStore(ta.DB).RegisterTypes(context.Background(), specs); err != nil {
 		ta.t.Fatalf("register task types: %v", err)
+	}
+}
+
+// WaitTaskTypes waits until GET /api/v1/tasks/types lists every one of
+// names, as the service's worker registers its types when it starts, and
+// fails the test after a generous deadline (30s).
+func (ta *TestApp) WaitTaskTypes(names ...string) {
+	ta.t.Helper()
+	var listed []string
+	ok := Eventually(30*time.Second, func() bool {
+		var types []tasks.TaskType
+		ta.Get("/api/v1/tasks/types").Data(ta.t, &types)
+		listed = listed[:0]
+		for _, tt := range types {
+			listed = append(listed, tt.TaskType)
+		}
+		return !slices.ContainsFunc(names, func(n string) bool { return !slices.Contains(listed, n) })
+	})
+	if !ok {
+		ta.t.Fatalf("task types %v never all listed; last seen: %v", names, listed)
 	}
 }
 

@@ -14,21 +14,21 @@ import (
 
 // authRequestBodies are fresh values of every request body of the auth and
 // users routes.
-var authRequestBodies = []func() request{
-	func() request { return &registerRequest{} },
-	func() request { return &loginRequest{} },
-	func() request { return &profileRequest{} },
-	func() request { return &passwordChangeRequest{} },
-	func() request { return &deleteSelfRequest{} },
-	func() request { return &statusRequest{} },
-	func() request { return &resetPasswordRequest{} },
-	func() request { return &createUserRequest{} },
-	func() request { return &roleRequest{} },
-	func() request { return &deleteUserRequest{} },
+var authRequestBodies = []func() Request{
+	func() Request { return &registerRequest{} },
+	func() Request { return &loginRequest{} },
+	func() Request { return &profileRequest{} },
+	func() Request { return &passwordChangeRequest{} },
+	func() Request { return &deleteSelfRequest{} },
+	func() Request { return &statusRequest{} },
+	func() Request { return &resetPasswordRequest{} },
+	func() Request { return &createUserRequest{} },
+	func() Request { return &roleRequest{} },
+	func() Request { return &deleteUserRequest{} },
 }
 
 // FuzzAuthRequestBodies decodes arbitrary bytes as each request body through
-// bindBody and WriteError, the path every auth and users handler takes. Whatever the input,
+// BindBody and WriteError, the path every auth and users handler takes. Whatever the input,
 // it must either accept the body with every required field present and no
 // NUL in it, or answer 400, 413 or 422 in the error envelope — never panic,
 // never a 500.
@@ -60,12 +60,12 @@ func FuzzAuthRequestBodies(f *testing.F) {
 		c, _ := gin.CreateTestContext(rec)
 		c.Request = httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 		c.Request.Header.Set("Content-Type", "application/json")
-		err := bindBody(c, dst)
+		err := BindBody(c, dst)
 		if err == nil {
 			if rec.Body.Len() != 0 {
 				t.Fatalf("accepted body but wrote %s", rec.Body)
 			}
-			for _, r := range dst.rules() {
+			for _, r := range dst.Rules() {
 				if !r.ok {
 					t.Fatalf("accepted %q breaking the rule on %s", body, r.field)
 				}
@@ -89,7 +89,7 @@ func FuzzAuthRequestBodies(f *testing.F) {
 }
 
 // hasNUL reports whether a string field of a request body holds a NUL.
-func hasNUL(body request) bool {
+func hasNUL(body Request) bool {
 	v := reflect.ValueOf(body).Elem()
 	for i := range v.NumField() {
 		f := v.Field(i)

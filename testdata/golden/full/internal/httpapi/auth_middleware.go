@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"example.com/demo/internal/apperr"
 	"example.com/demo/internal/auth"
@@ -12,10 +13,10 @@ const principalKey = "httpapi.principal"
 
 var errNoToken = apperr.Unauthorized("Missing or malformed bearer token")
 
-// requireAuth resolves the bearer token to the caller or answers 401. It does
+// RequireAuth resolves the bearer token to the caller or answers 401. It does
 // not write to the database on every request: auth.Service caches resolved
 // tokens briefly and throttles last-activity updates.
-func (s *Server) requireAuth(c *gin.Context) {
+func (s *Server) RequireAuth(c *gin.Context) {
 	token, ok := auth.BearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		s.unauthorized(c, errNoToken)
@@ -38,10 +39,10 @@ func (s *Server) unauthorized(c *gin.Context, err error) {
 	WriteError(c, err)
 }
 
-// requireRole answers 403 to callers below min; it runs after requireAuth.
-func (s *Server) requireRole(min auth.Role) gin.HandlerFunc {
+// RequireRole answers 403 to callers below min; it runs after RequireAuth.
+func (s *Server) RequireRole(min auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !principal(c).Role.AtLeast(min) {
+		if !Principal(c).Role.AtLeast(min) {
 			WriteError(c, apperr.Forbidden("Insufficient permissions"))
 			return
 		}
@@ -49,8 +50,19 @@ func (s *Server) requireRole(min auth.Role) gin.HandlerFunc {
 	}
 }
 
-// principal is the caller of a route behind requireAuth.
-func principal(c *gin.Context) auth.Principal {
+// Principal is the caller of a route behind RequireAuth.
+func Principal(c *gin.Context) auth.Principal {
 	p, _ := c.MustGet(principalKey).(auth.Principal)
 	return p
+}
+
+// OwnerFilter is the owner whose rows the caller of a route behind
+// RequireAuth may see and change: users their own, moderators and admins
+// everyone's (nil). What it hides is answered 404, as if it did not exist.
+func OwnerFilter(c *gin.Context) *uuid.UUID {
+	p := Principal(c)
+	if p.Role.AtLeast(auth.RoleModerator) {
+		return nil
+	}
+	return &p.UserID
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"example.com/demo/internal/apperr"
-	"example.com/demo/internal/auth"
 	"example.com/demo/internal/tasks"
 )
 
@@ -34,33 +32,23 @@ type createTaskRequest struct {
 	Metadata      json.RawMessage `json:"metadata"`
 }
 
-func (r *createTaskRequest) rules() []fieldRule {
-	return []fieldRule{
-		required("task_type", r.TaskType),
-		requiredJSON("payload", r.Payload),
-		object("payload", r.Payload),
-		object("metadata", r.Metadata),
-		object("retry_strategy", r.RetryStrategy),
+func (r *createTaskRequest) Rules() []Rule {
+	return []Rule{
+		Required("task_type", r.TaskType),
+		RequiredJSON("payload", r.Payload),
+		Object("payload", r.Payload),
+		Object("metadata", r.Metadata),
+		Object("retry_strategy", r.RetryStrategy),
 	}
-}
-
-// taskOwner is the ownership filter of the caller: users see their own
-// tasks, moderators and admins everyone's.
-func taskOwner(c *gin.Context) *uuid.UUID {
-	p := principal(c)
-	if p.Role.AtLeast(auth.RoleModerator) {
-		return nil
-	}
-	return &p.UserID
 }
 
 func (h *taskHandlers) handleCreateTask(c *gin.Context) error {
 	var req createTaskRequest
-	if err := bindBody(c, &req); err != nil {
+	if err := BindBody(c, &req); err != nil {
 		return err
 	}
 	in := tasks.CreateInput{TaskType: *req.TaskType, Payload: req.Payload, MaxAttempts: req.MaxAttempts,
-		RetryStrategy: req.RetryStrategy, Metadata: req.Metadata, CreatedBy: principal(c).UserID}
+		RetryStrategy: req.RetryStrategy, Metadata: req.Metadata, CreatedBy: Principal(c).UserID}
 	if req.Priority != nil {
 		in.Priority = *req.Priority
 		if in.Priority == "" {
@@ -100,9 +88,9 @@ func (h *taskHandlers) handleListTasks(c *gin.Context) error {
 
 // taskFilter reads the query of GET /tasks; anything unknown is 400 INVALID_QUERY.
 func taskFilter(c *gin.Context) (tasks.Filter, error) {
-	f := tasks.Filter{Owner: taskOwner(c)}
+	f := tasks.Filter{Owner: OwnerFilter(c)}
 	var err error
-	if f.Limit, f.Offset, err = taskPage(c); err != nil {
+	if f.Limit, f.Offset, err = Page(c); err != nil {
 		return f, err
 	}
 	if v, ok := c.GetQuery("status"); ok {
@@ -128,42 +116,12 @@ func taskFilter(c *gin.Context) (tasks.Filter, error) {
 	return f, nil
 }
 
-// taskPage reads limit (1–100, default 50) and offset (≥ 0).
-func taskPage(c *gin.Context) (limit, offset int, err error) {
-	limit = 50
-	if v, ok := c.GetQuery("limit"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return 0, 0, apperr.InvalidQuery("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	if v, ok := c.GetQuery("offset"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return 0, 0, apperr.InvalidQuery("offset", "must be an integer of at least 0")
-		}
-		offset = n
-	}
-	return limit, offset, nil
-}
-
-// taskIDParam parses :id; a non-UUID is 400 INVALID_QUERY.
-func taskIDParam(c *gin.Context) (uuid.UUID, error) {
-	raw := c.Param("id")
-	id, err := uuid.Parse(raw)
-	if err != nil || len(raw) != 36 {
-		return uuid.UUID{}, apperr.InvalidQuery("id", "must be a UUID")
-	}
-	return id, nil
-}
-
 func (h *taskHandlers) handleGetTask(c *gin.Context) error {
-	id, err := taskIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
-	t, err := h.store.Get(c.Request.Context(), id, taskOwner(c))
+	t, err := h.store.Get(c.Request.Context(), id, OwnerFilter(c))
 	if err != nil {
 		return err
 	}
@@ -174,11 +132,11 @@ func (h *taskHandlers) handleGetTask(c *gin.Context) error {
 // handleTaskAction answers a state change of one task (cancel, retry).
 func (h *taskHandlers) handleTaskAction(act func(*tasks.Store, *gin.Context, uuid.UUID, *uuid.UUID) (*tasks.Task, error), message string) func(*gin.Context) error {
 	return func(c *gin.Context) error {
-		id, err := taskIDParam(c)
+		id, err := IDParam(c)
 		if err != nil {
 			return err
 		}
-		t, err := act(h.store, c, id, taskOwner(c))
+		t, err := act(h.store, c, id, OwnerFilter(c))
 		if err != nil {
 			return err
 		}
@@ -196,11 +154,11 @@ func retryTask(st *tasks.Store, c *gin.Context, id uuid.UUID, owner *uuid.UUID) 
 }
 
 func (h *taskHandlers) handleDeleteTask(c *gin.Context) error {
-	id, err := taskIDParam(c)
+	id, err := IDParam(c)
 	if err != nil {
 		return err
 	}
-	if err := h.store.Delete(c.Request.Context(), id, taskOwner(c)); err != nil {
+	if err := h.store.Delete(c.Request.Context(), id, OwnerFilter(c)); err != nil {
 		return err
 	}
 	OK(c, http.StatusOK, nil, "Task deleted")
@@ -217,11 +175,11 @@ func (h *taskHandlers) handleTaskStats(c *gin.Context) error {
 }
 
 func (h *taskHandlers) handleDeadLetter(c *gin.Context) error {
-	limit, offset, err := taskPage(c)
+	limit, offset, err := Page(c)
 	if err != nil {
 		return err
 	}
-	list, err := h.store.DeadLetter(c.Request.Context(), taskOwner(c), limit, offset)
+	list, err := h.store.DeadLetter(c.Request.Context(), OwnerFilter(c), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -243,8 +201,8 @@ type upsertTaskTypeRequest struct {
 	Description *string `json:"description"`
 }
 
-func (r *upsertTaskTypeRequest) rules() []fieldRule {
-	return []fieldRule{required("task_type", r.TaskType)}
+func (r *upsertTaskTypeRequest) Rules() []Rule {
+	return []Rule{Required("task_type", r.TaskType)}
 }
 
 // maxTypeDescription bounds a task type's description, in characters.
@@ -252,7 +210,7 @@ const maxTypeDescription = 1000
 
 func (h *taskHandlers) handleUpsertTaskType(c *gin.Context) error {
 	var req upsertTaskTypeRequest
-	if err := bindBody(c, &req); err != nil {
+	if err := BindBody(c, &req); err != nil {
 		return err
 	}
 	if !tasks.ValidTypeName(*req.TaskType) {

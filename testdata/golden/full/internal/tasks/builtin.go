@@ -52,6 +52,21 @@ type Builtins struct {
 
 // RegisterBuiltins adds the six built-in handlers to r.
 func RegisterBuiltins(r *Registry, b Builtins) {
+	b = b.withDefaults()
+	r.Register(TypeEmail, "Send an email: {to, subject, body}", emailHandler{b.Mailer})
+	r.Register(TypeWebhook, "POST JSON to a URL: {url, body?}", webhookHandler{client: b.HTTPClient, policy: b.WebhookRetry, showReply: b.WebhookAllowPrivate})
+	r.Register(TypeDataProcessing, "Process data: {data, operation?}; operation count or sum (data an array) or process (the default)",
+		HandlerFunc(processData))
+	r.Register(TypeFileCleanup, "Delete old files under the configured root (admins only): {path?, older_than_hours, pattern?, dry_run?}",
+		cleanupHandler{root: b.FileRoot, log: b.Logger}, MinRole(auth.RoleAdmin))
+	r.Register(TypeReportGeneration, "Report on recent tasks its owner can see: {period_hours?, task_type?}", reportHandler{b.Store})
+	r.Register(TypeDelay, "Wait, then succeed or fail on purpose: {delay_seconds (0–3600, fractions kept), task_id?, "+
+		"test_scenario?, deadline? (RFC 3339), fail_attempts? (attempts 1..N fail)}", delayHandler{})
+}
+
+// withDefaults fills the zero fields of b with the defaults documented on
+// them.
+func (b Builtins) withDefaults() Builtins {
 	if b.Logger == nil {
 		b.Logger = slog.Default()
 	}
@@ -69,15 +84,7 @@ func RegisterBuiltins(r *Registry, b Builtins) {
 		s.BaseDelay = 100 * time.Millisecond
 		b.WebhookRetry = retry.Policy{Strategy: s, MaxAttempts: 3}
 	}
-	r.Register(TypeEmail, "Send an email: {to, subject, body}", emailHandler{b.Mailer})
-	r.Register(TypeWebhook, "POST JSON to a URL: {url, body?}", webhookHandler{client: b.HTTPClient, policy: b.WebhookRetry, showReply: b.WebhookAllowPrivate})
-	r.Register(TypeDataProcessing, "Process data: {data, operation?}; operation count or sum (data an array) or process (the default)",
-		HandlerFunc(processData))
-	r.Register(TypeFileCleanup, "Delete old files under the configured root (admins only): {path?, older_than_hours, pattern?, dry_run?}",
-		cleanupHandler{root: b.FileRoot, log: b.Logger}, MinRole(auth.RoleAdmin))
-	r.Register(TypeReportGeneration, "Report on recent tasks its owner can see: {period_hours?, task_type?}", reportHandler{b.Store})
-	r.Register(TypeDelay, "Wait, then succeed or fail on purpose: {delay_seconds (0–3600, fractions kept), task_id?, "+
-		"test_scenario?, deadline? (RFC 3339), fail_attempts? (attempts 1..N fail)}", delayHandler{})
+	return b
 }
 
 // decodePayload reads a task's payload strictly; a payload that does not fit

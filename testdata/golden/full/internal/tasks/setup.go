@@ -15,8 +15,9 @@ type Service struct {
 }
 
 // NewService builds a worker with settings s running the built-in handlers
-// with b, its metrics registered on reg. The handlers mail to an Outbox and
-// report on the tasks of pool; b's Mailer, Store and Logger are set here.
+// and the service's own (own_types.go) with b, its metrics registered on
+// reg. The handlers mail to an Outbox and report on the tasks of pool; b's
+// Mailer, Store and Logger are set here.
 func NewService(pool *pgxpool.Pool, s Settings, b Builtins, log *slog.Logger, reg prometheus.Registerer) (*Service, error) {
 	metrics, err := NewMetrics(reg)
 	if err != nil {
@@ -26,6 +27,7 @@ func NewService(pool *pgxpool.Pool, s Settings, b Builtins, log *slog.Logger, re
 	b.Mailer, b.Store, b.Logger = outbox, NewStore(pool), log
 	r := NewRegistry()
 	RegisterBuiltins(r, b)
+	RegisterOwn(r, b)
 	w := NewWorker(pool, r, s, log, metrics)
 	return &Service{Worker: w, Outbox: outbox}, nil
 }

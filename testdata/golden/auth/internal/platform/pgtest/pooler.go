@@ -20,8 +20,8 @@ import (
 // admin console), and the database is dropped once no backend is left.
 
 // releaseWait bounds how long a drop waits for the pooler to close its
-// server connections, which it does within a second when they are idle.
-const releaseWait = 5 * time.Second
+// server connections, which it does within a second when they are idle and once released when not.
+const releaseWait = 10 * time.Second
 
 var plainWord = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
@@ -38,20 +38,25 @@ func (a *admin) releasedByPooler(ctx context.Context, conn *pgx.Conn, name strin
 	if err := a.askPooler(ctx, "RECONNECT "+name); err != nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, releaseWait)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
+	// The wait is bounded by a deadline checked between queries, not by a
+	// context: a query cut by a context would close conn, which the caller
+	// still drops with.
+	deadline := time.Now().Add(releaseWait)
 	for {
 		var n int
-		err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name).Scan(&n)
-		if err == nil && n == 0 {
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name).Scan(&n); err != nil {
+			return false
+		}
+		if n == 0 {
 			return true
+		}
+		if time.Now().After(deadline) {
+			return false
 		}
 		select {
 		case <-ctx.Done():
 			return false
-		case <-tick.C:
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
