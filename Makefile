@@ -4,7 +4,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 DEMO    ?= $(or $(TMPDIR),/tmp)/starter-demo
 
-.PHONY: all build test test-short vet fmt demo bench pin golden clean
+.PHONY: all build test test-short vet lint lint-golden fmt demo bench pin golden clean
+
+# golangci-lint at the version generated projects pin, built by `go run` on first
+# use (then cached), so that neither go.mod carries it.
+GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
 all: build
 
@@ -15,6 +19,12 @@ vet: ## go vet, also of the benchmarks built only with -tags bench; gofmt
 	$(GO) vet ./...
 	$(GO) vet -tags bench ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+lint: lint-golden ## golangci-lint (.golangci.yml) of this module, benchmarks included, and of every golden variant
+	$(GOLANGCI_LINT) run --build-tags bench ./...
+
+lint-golden: ## golangci-lint of each generated variant in testdata/golden (each a module), with its own .golangci.yml
+	@set -e; for m in testdata/golden/*/go.mod; do v=$$(dirname $$m); echo "== lint $$v"; (cd $$v && $(GOLANGCI_LINT) run ./...); done
 
 test: vet ## every test: unit, golden, CLI scripts, runtime against PostgreSQL, and each generated variant end to end
 	$(GO) test -count=1 -timeout 40m ./...

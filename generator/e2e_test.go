@@ -313,10 +313,11 @@ func (p project) addTasksAfterEdits() {
 	if err := u.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	// tasks brings three migrations (000003_tasks, 000005_tasks_controls,
-	// 000007_tasks_trace in the templates): all follow the owner's, in their
-	// order.
-	for _, name := range []string{"000010_tasks.up.sql", "000011_tasks_controls.up.sql", "000012_tasks_trace.up.sql"} {
+	// tasks brings five migrations (000003_tasks, 000005_tasks_controls,
+	// 000007_tasks_trace, 000008_tasks_ids, 000009_tasks_breakers in the
+	// templates): all follow the owner's, in their order.
+	for _, name := range []string{"000010_tasks.up.sql", "000011_tasks_controls.up.sql", "000012_tasks_trace.up.sql",
+		"000013_tasks_ids.up.sql", "000014_tasks_breakers.up.sql"} {
 		if _, err := os.Stat(filepath.Join(p.dir, "migrations", name)); err != nil {
 			t.Errorf("tasks' migrations do not follow the owner's: %v", err)
 		}

@@ -30,7 +30,7 @@ const (
 var ErrNoRepository = errors.New("not a git repository")
 
 // baseIdentity signs the commits of pristine trees: they are starter's, not the owner's.
-var baseIdentity = []string{"GIT_AUTHOR_NAME=starter", "GIT_AUTHOR_EMAIL=starter@localhost",
+var baseIdentity = []string{"GIT_AUTHOR_NAME=starter", "GIT_AUTHOR_EMAIL=starter@localhost", //nolint:gochecknoglobals // a table that is never written
 	"GIT_COMMITTER_NAME=starter", "GIT_COMMITTER_EMAIL=starter@localhost"}
 
 // gitRepo runs git for a project inside a repository.

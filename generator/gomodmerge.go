@@ -57,8 +57,8 @@ func mergeGoMod(base, next, current []byte) ([]byte, error) {
 		switch {
 		case !ok:
 			reqs = append(reqs, &modfile.Require{Mod: r.Mod, Indirect: r.Indirect})
-		case was[r.Mod.Path] != r.Mod.Version:
-			c.Mod.Version = semver.Max(c.Mod.Version, r.Mod.Version)
+		case was[r.Mod.Path] != r.Mod.Version && semver.Compare(r.Mod.Version, c.Mod.Version) > 0:
+			c.Mod.Version = r.Mod.Version
 		}
 	}
 	cf.SetRequireSeparateIndirect(reqs)

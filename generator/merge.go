@@ -33,7 +33,7 @@ const (
 	KeptMigration
 )
 
-var actionNames = [...]string{"added", "replaced", "merged", "conflict", "deleted", "kept", "not restored", "left as is"}
+var actionNames = [...]string{"added", "replaced", "merged", "conflict", "deleted", "kept", "not restored", "left as is"} //nolint:gochecknoglobals // a table that is never written
 
 // MigrationChangedNote explains a KeptMigration to the project's owner.
 const MigrationChangedNote = "changed upstream; databases that applied it will not run it again — add a new migration"

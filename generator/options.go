@@ -52,10 +52,10 @@ const DefaultPort = 8080
 const DefaultFeatures = "auth,tasks"
 
 // KnownFeatures lists the optional features in their canonical order.
-var KnownFeatures = []string{"auth", "tasks"}
+var KnownFeatures = []string{"auth", "tasks"} //nolint:gochecknoglobals // read-only; exported for the CLI's help and checks
 
 // featureRequires says which features another one needs.
-var featureRequires = map[string][]string{"tasks": {"auth"}}
+var featureRequires = map[string][]string{"tasks": {"auth"}} //nolint:gochecknoglobals // a table that is never written
 
 // InputError is a bad user-supplied value: the CLI reports it as a usage error.
 type InputError struct {
@@ -240,6 +240,8 @@ func (o Options) Has(f string) bool { return slices.Contains(o.Features, f) }
 
 // pgReserved are PostgreSQL's reserved key words (Appendix C, "reserved" and
 // "reserved (can be function or type)"): they cannot be unquoted identifiers.
+//
+//nolint:gochecknoglobals // a table that is never written
 var pgReserved = strings.Fields(`all analyse analyze and any array as asc asymmetric authorization binary both
 case cast check collate collation column concurrently constraint create cross current_catalog current_date
 current_role current_schema current_time current_timestamp current_user default deferrable desc distinct do

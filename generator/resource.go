@@ -39,24 +39,26 @@ type ResourceRequest struct {
 
 // FieldTypes are the types of a resource's fields, as typed on the command
 // line (ref is written ref:OTHER).
-var FieldTypes = []string{"string", "text", "int", "float", "decimal", "bool", "time", "date", "uuid", "json", "ref"}
+var FieldTypes = []string{"string", "text", "int", "float", "decimal", "bool", "time", "date", "uuid", "json", "ref"} //nolint:gochecknoglobals // a table that is never written
 
 // FieldModifiers are the modifiers a field may carry after its type.
-var FieldModifiers = []string{"required", "unique", "index", "optional"}
+var FieldModifiers = []string{"required", "unique", "index", "optional"} //nolint:gochecknoglobals // a table that is never written
 
 // implicitColumns are every resource's own columns (created_by when owned).
-var implicitColumns = []string{"id", "created_at", "updated_at", "created_by"}
+var implicitColumns = []string{"id", "created_at", "updated_at", "created_by"} //nolint:gochecknoglobals // a table that is never written
 
 // listParams are the query parameters of every list; a filter cannot take
 // their names.
-var listParams = []string{"limit", "offset", "sort"}
+var listParams = []string{"limit", "offset", "sort"} //nolint:gochecknoglobals // a table that is never written
 
 // fieldMethods are the exported methods of the generated types that hold a
 // field per column: a field of that Go name would clash with them.
-var fieldMethods = []string{"Rules"}
+var fieldMethods = []string{"Rules"} //nolint:gochecknoglobals // a table that is never written
 
 // generatedImports are the package names the generated files import: a
 // resource package of the same name would shadow one of them.
+//
+//nolint:gochecknoglobals // a table that is never written
 var generatedImports = strings.Fields(`apperr app apptest auth config context errors fmt gin health http httpapi
 	json math pgconn pgtype pgx pgxpool rand regexp slices slog strconv strings testing time utf8 uuid url`)
 
@@ -207,6 +209,8 @@ func hasAnySuffix(s string, suffixes ...string) bool {
 func packageName(plural string) string { return strings.ReplaceAll(plural, "_", "") }
 
 // initialisms are written in capitals in Go names (Go's own naming rules).
+//
+//nolint:gochecknoglobals // a table that is never written
 var initialisms = strings.Fields(`acl api ascii cpu css dns eof guid html http https id ip json lhs qps ram rhs rpc
 	sla smtp sql ssh tcp tls ttl udp ui uid uuid uri url utf8 vm xml xmpp xsrf xss`)
 

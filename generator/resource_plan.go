@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -43,7 +42,7 @@ type resourceTemplate struct {
 }
 
 // resourceTemplates are the files of a resource, by template.
-var resourceTemplates = []resourceTemplate{
+var resourceTemplates = []resourceTemplate{ //nolint:gochecknoglobals // a table that is never written
 	{"migration.up.sql.tmpl", func(r *resourceData) string { return migrationsDir + r.Migration + ".up.sql" }},
 	{"migration.down.sql.tmpl", func(r *resourceData) string { return migrationsDir + r.Migration + ".down.sql" }},
 	{"package/resource.go.tmpl", func(r *resourceData) string { return "internal/" + r.Package() + "/" + r.Name + ".go" }},
@@ -302,7 +301,7 @@ func (p *ResourcePlan) sort() {
 }
 
 // resourceFuncs are the template functions of templates/resource.
-var resourceFuncs = template.FuncMap{
+var resourceFuncs = template.FuncMap{ //nolint:gochecknoglobals // a table that is never written
 	"inc":   func(i int) int { return i + 1 },
 	"words": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 	"join":  strings.Join,
@@ -400,6 +399,3 @@ func (p *ResourcePlan) WriteSummary(w io.Writer) error {
 	}
 	return nil
 }
-
-// fileDir is a file's directory in the project.
-func fileDir(p string) string { return path.Dir(p) }

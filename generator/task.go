@@ -42,7 +42,7 @@ const (
 )
 
 // taskTemplates are the files of templates/task and where each goes.
-var taskTemplates = []struct {
+var taskTemplates = []struct { //nolint:gochecknoglobals // a table that is never written
 	source string
 	target func(d taskData) string
 }{
@@ -52,11 +52,13 @@ var taskTemplates = []struct {
 
 // builtinTaskTypes are the task types every project with tasks has. They
 // stay reserved where an owner removed one: an upgrade would bring it back.
-var builtinTaskTypes = []string{"data_processing", "delay_task", "email", "file_cleanup", "report_generation", "webhook"}
+var builtinTaskTypes = []string{"data_processing", "delay_task", "email", "file_cleanup", "report_generation", "webhook"} //nolint:gochecknoglobals // a table that is never written
 
 // buildSuffixes are the last parts of a file name (x_linux.go, x_test.go)
 // that make the go command build the file only for one system or
 // architecture, or only in tests: a handler file may not end in one.
+//
+//nolint:gochecknoglobals // a table that is never written
 var buildSuffixes = strings.Fields(`test aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd
 	openbsd plan9 solaris wasip1 windows zos 386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64
 	mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm`)

@@ -28,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -57,6 +58,8 @@ type options struct {
 	riverCooldown time.Duration
 	riverPoll     time.Duration
 	only          string
+	procs         int
+	phases        string
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -73,11 +76,18 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	fs.DurationVar(&o.riverCooldown, "river-fetch-cooldown", 0, "River FetchCooldown (0: River's default, 100ms)")
 	fs.DurationVar(&o.riverPoll, "river-fetch-poll", 0, "River FetchPollInterval (0: River's default, 1s)")
 	fs.StringVar(&o.only, "only", "", `run one system only: "ours" or "river"`)
+	fs.IntVar(&o.procs, "procs", 1, "worker processes (ours), River clients with a pool each (River), each running -concurrency tasks")
+	fs.StringVar(&o.phases, "phases", "drain,steady", `phases to run: "drain", "steady" or both`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.n < 1 || o.concurrency < 1 || o.rate < 1 || o.producers < 1 || o.duration <= 0 {
-		return o, errors.New("-n, -concurrency, -rate, -producers and -duration must be positive")
+	if o.n < 1 || o.concurrency < 1 || o.rate < 1 || o.producers < 1 || o.duration <= 0 || o.procs < 1 {
+		return o, errors.New("-n, -concurrency, -rate, -producers, -duration and -procs must be positive")
+	}
+	for p := range strings.SplitSeq(o.phases, ",") {
+		if p != "drain" && p != "steady" {
+			return o, fmt.Errorf("-phases: unknown phase %q", p)
+		}
 	}
 	return o, nil
 }
@@ -99,13 +109,17 @@ type system interface {
 	// the server the way counting every row would.
 	busy(ctx context.Context, pool *pgxpool.Pool) (bool, error)
 	latencies(ctx context.Context, pool *pgxpool.Pool) ([]time.Duration, error)
-	stop(ctx context.Context) error
+	// stop ends the worker and returns the CPU time its side used since
+	// start (ours: the worker processes; River: this process, harness
+	// included).
+	stop(ctx context.Context) (time.Duration, error)
 }
 
 type result struct {
 	system     string
 	drainRate  float64
 	drainTime  time.Duration
+	drainCPU   cpuUse
 	steadyRate float64
 	p50, p99   time.Duration
 	max        time.Duration
@@ -126,22 +140,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	systems := []system{&ours{bin: bin, concurrency: o.concurrency, log: stderr},
-		&riverSystem{concurrency: o.concurrency, cooldown: o.riverCooldown, poll: o.riverPoll}}
+	systems := []system{&ours{bin: bin, concurrency: o.concurrency, procs: o.procs, log: stderr},
+		&riverSystem{concurrency: o.concurrency, clients: o.procs, cooldown: o.riverCooldown, poll: o.riverPoll}}
 	var results []result
 	for _, s := range systems {
 		if o.only != "" && o.only != s.name() {
 			continue
 		}
 		r := result{system: s.name()}
-		fmt.Fprintf(stderr, "%s: drain of %d tasks…\n", s.name(), o.n)
-		if r.drainTime, err = drain(ctx, admin, s, o); err != nil {
-			return fmt.Errorf("%s drain: %w", s.name(), err)
+		if strings.Contains(o.phases, "drain") {
+			fmt.Fprintf(stderr, "%s: drain of %d tasks…\n", s.name(), o.n)
+			if r.drainTime, r.drainCPU, err = drain(ctx, admin, s, o); err != nil {
+				return fmt.Errorf("%s drain: %w", s.name(), err)
+			}
+			r.drainRate = float64(o.n) / r.drainTime.Seconds()
 		}
-		r.drainRate = float64(o.n) / r.drainTime.Seconds()
-		fmt.Fprintf(stderr, "%s: steady %d/s for %s…\n", s.name(), o.rate, o.duration)
-		if err := steady(ctx, admin, s, o, &r); err != nil {
-			return fmt.Errorf("%s steady: %w", s.name(), err)
+		if strings.Contains(o.phases, "steady") {
+			fmt.Fprintf(stderr, "%s: steady %d/s for %s…\n", s.name(), o.rate, o.duration)
+			if err := steady(ctx, admin, s, o, &r); err != nil {
+				return fmt.Errorf("%s steady: %w", s.name(), err)
+			}
 		}
 		results = append(results, r)
 	}
@@ -150,15 +168,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func report(w io.Writer, o options, results []result) {
-	fmt.Fprintf(w, "concurrency %d; drain: %d tasks; steady: %d tasks/s for %s from %d producers\n",
-		o.concurrency, o.n, o.rate, o.duration, o.producers)
+	fmt.Fprintf(w, "%d × concurrency %d; drain: %d tasks; steady: %d tasks/s for %s from %d producers\n",
+		o.procs, o.concurrency, o.n, o.rate, o.duration, o.producers)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "system\tdrain tasks/s\tdrain time\tsteady tasks/s\tstart p50\tstart p99\tstart max\tsamples\t")
+	fmt.Fprintln(tw, "system\tdrain tasks/s\tdrain time\tsteady tasks/s\tstart p50\tstart p99\tstart max\tsamples\t"+
+		"drain server CPU/1k\tdrain client CPU/1k\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%.0f\t%s\t%s\t%s\t%d\t\n", r.system, r.drainRate, r.drainTime.Round(time.Millisecond),
-			r.steadyRate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond), r.samples)
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%.0f\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.system, r.drainRate, r.drainTime.Round(time.Millisecond),
+			r.steadyRate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.max.Round(10*time.Microsecond), r.samples,
+			perThousand(r.drainCPU.server, o.n), perThousand(r.drainCPU.client, o.n))
 	}
 	tw.Flush()
+}
+
+// cpuUse is the CPU time a phase cost each side.
+type cpuUse struct{ server, client time.Duration }
+
+func perThousand(d time.Duration, n int) string {
+	return (d * 1000 / time.Duration(n)).Round(10 * time.Microsecond).String()
 }
 
 // database returns the admin URL of the server to use, starting an embedded
@@ -214,34 +241,48 @@ func freshDatabase(ctx context.Context, admin, prefix string) (string, *pgxpool.
 	return dsn, pool, drop, nil
 }
 
-// drain times the worker through a backlog of o.n due tasks.
-func drain(ctx context.Context, admin string, s system, o options) (time.Duration, error) {
+// drain times the worker through a backlog of o.n due tasks, and reports
+// the CPU time it cost the server and the worker's side.
+func drain(ctx context.Context, admin string, s system, o options) (time.Duration, cpuUse, error) {
+	var use cpuUse
 	dsn, pool, drop, err := freshDatabase(ctx, admin, s.name())
 	if err != nil {
-		return 0, err
+		return 0, use, err
 	}
 	defer drop()
 	if err := s.prepare(ctx, dsn, pool); err != nil {
-		return 0, err
+		return 0, use, err
 	}
 	if err := s.backlog(ctx, pool, o.n); err != nil {
-		return 0, err
+		return 0, use, err
 	}
 	if _, err := pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
-		return 0, err
+		return 0, use, err
 	}
+	pid := postmasterPID(ctx, pool)
 	if err := s.start(ctx, dsn, pool); err != nil {
-		return 0, err
+		return 0, use, err
 	}
-	defer s.stop(context.WithoutCancel(ctx))
+	stopped := false
+	defer func() {
+		if !stopped {
+			_, _ = s.stop(context.WithoutCancel(ctx))
+		}
+	}()
+	server0, _ := serverCPU(pid)
 	t0 := time.Now()
 	if err := s.release(ctx, pool); err != nil {
-		return 0, err
+		return 0, use, err
 	}
 	if err := waitCompleted(ctx, s, pool, int64(o.n), 10*time.Millisecond); err != nil {
-		return 0, err
+		return 0, use, err
 	}
-	return time.Since(t0), nil
+	took := time.Since(t0)
+	server1, _ := serverCPU(pid)
+	use.server = server1 - server0
+	stopped = true
+	use.client, err = s.stop(context.WithoutCancel(ctx))
+	return took, use, err
 }
 
 // steady inserts at o.rate for o.duration while the worker runs.
@@ -257,7 +298,7 @@ func steady(ctx context.Context, admin string, s system, o options, r *result) e
 	if err := s.start(ctx, dsn, pool); err != nil {
 		return err
 	}
-	defer s.stop(context.WithoutCancel(ctx))
+	defer func() { _, _ = s.stop(context.WithoutCancel(ctx)) }()
 	t0 := time.Now()
 	inserted, err := produce(ctx, pool, s, o)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +19,17 @@ import (
 type ours struct {
 	bin         string
 	concurrency int
+	procs       int
 	log         io.Writer
 	dsn         string
 	waiting     bool
-	proc        *exec.Cmd
-	exited      chan error
+	workers     []*workerProc
+}
+
+// workerProc is one running worker process.
+type workerProc struct {
+	cmd    *exec.Cmd
+	exited chan error
 }
 
 func (o *ours) name() string { return "ours" }
@@ -63,20 +70,28 @@ func (o *ours) release(ctx context.Context, pool *pgxpool.Pool) error {
 	return o.launch(ctx, pool)
 }
 
-// launch runs the worker process and waits until it has registered its
+// launch runs the worker processes and waits until one has registered its
 // types, the last step before it claims.
 func (o *ours) launch(ctx context.Context, pool *pgxpool.Pool) error {
 	var mark time.Time
 	if err := pool.QueryRow(ctx, `SELECT now()`).Scan(&mark); err != nil {
 		return err
 	}
-	o.proc = exec.Command(o.bin, "worker", "--concurrency", strconv.Itoa(o.concurrency))
-	o.proc.Dir, o.proc.Env, o.proc.Stdout, o.proc.Stderr = os.TempDir(), o.env(o.dsn), o.log, o.log
-	if err := o.proc.Start(); err != nil {
-		return err
+	exited := make(chan error, o.procs)
+	for range o.procs {
+		cmd := exec.Command(o.bin, "worker", "--concurrency", strconv.Itoa(o.concurrency))
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = os.TempDir(), o.env(o.dsn), o.log, o.log
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		w := &workerProc{cmd: cmd, exited: make(chan error, 1)}
+		go func() {
+			err := cmd.Wait()
+			w.exited <- err
+			exited <- err
+		}()
+		o.workers = append(o.workers, w)
 	}
-	o.exited = make(chan error, 1)
-	go func() { o.exited <- o.proc.Wait() }()
 	for {
 		var registered time.Time
 		if err := pool.QueryRow(ctx, `SELECT updated_at FROM task_types WHERE task_type = 'delay_task'`).Scan(&registered); err != nil {
@@ -86,7 +101,7 @@ func (o *ours) launch(ctx context.Context, pool *pgxpool.Pool) error {
 			return nil
 		}
 		select {
-		case err := <-o.exited:
+		case err := <-exited:
 			return fmt.Errorf("worker exited: %v", err)
 		case <-time.After(5 * time.Millisecond):
 		}
@@ -109,7 +124,12 @@ func (o *ours) completed(ctx context.Context, pool *pgxpool.Pool) (int64, error)
 
 func (o *ours) busy(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	var busy bool
-	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tasks WHERE status IN ('pending', 'retrying'))
+	// The conditions and order of tasks_claim_idx and tasks_lease_idx, so
+	// that each test is an index scan that stops at its first row (a plain
+	// EXISTS over the waiting tasks is planned as a sequential scan, which
+	// walks every finished task once the drain is under way).
+	err := pool.QueryRow(ctx, `SELECT (SELECT 1 FROM tasks WHERE status IN ('pending', 'retrying') AND NOT paused
+			ORDER BY priority DESC, scheduled_at, id LIMIT 1) IS NOT NULL
 		OR EXISTS (SELECT 1 FROM tasks WHERE status = 'running')`).Scan(&busy)
 	return busy, err
 }
@@ -118,17 +138,22 @@ func (o *ours) latencies(ctx context.Context, pool *pgxpool.Pool) ([]time.Durati
 	return durations(ctx, pool, `SELECT (extract(epoch FROM started_at - created_at) * 1e6)::bigint FROM tasks`)
 }
 
-func (o *ours) stop(context.Context) error {
-	if o.proc == nil {
-		return nil
+// stop ends the worker processes and returns the CPU time they used.
+func (o *ours) stop(context.Context) (time.Duration, error) {
+	for _, w := range o.workers {
+		_ = w.cmd.Process.Signal(syscall.SIGTERM)
 	}
-	_ = o.proc.Process.Signal(syscall.SIGTERM)
-	err := <-o.exited
-	if st := o.proc.ProcessState; st != nil {
-		fmt.Fprintf(o.log, "ours: worker process used %s user + %s system CPU\n", st.UserTime(), st.SystemTime())
+	var errs []error
+	var used time.Duration
+	for _, w := range o.workers {
+		errs = append(errs, <-w.exited)
+		if st := w.cmd.ProcessState; st != nil {
+			fmt.Fprintf(o.log, "ours: worker process used %s user + %s system CPU\n", st.UserTime(), st.SystemTime())
+			used += st.UserTime() + st.SystemTime()
+		}
 	}
-	o.proc = nil
-	return err
+	o.workers = nil
+	return used, errors.Join(errs...)
 }
 
 func durations(ctx context.Context, pool *pgxpool.Pool, q string) ([]time.Duration, error) {

@@ -11,7 +11,7 @@ import (
 
 // configKeys are the settings of `starter new` that the environment
 // (STARTER_<KEY>) and the config file may set, besides its flags.
-var configKeys = []string{"module", "module_prefix", "dir", "features", "db-name", "port",
+var configKeys = []string{"module", "module_prefix", "dir", "features", "db-name", "port", //nolint:gochecknoglobals // a table that is never written
 	"yes", "no-input", "dry-run", "git", "no-git", "force"}
 
 // loadSettings layers the settings into e.v, highest first: flags, then

@@ -11,7 +11,7 @@ import (
 )
 
 // featureHelp describes each optional feature in the form.
-var featureHelp = map[string]string{
+var featureHelp = map[string]string{ //nolint:gochecknoglobals // a table that is never written
 	"auth":  "auth: users, sessions, roles, password rules",
 	"tasks": "tasks: background task queue and worker (needs auth)",
 }
@@ -94,7 +94,7 @@ func (e *env) confirm(in newInput) error {
 		return err
 	}
 	if !ok {
-		return nothingWritten
+		return errNothingWritten
 	}
 	return nil
 }

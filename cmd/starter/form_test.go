@@ -153,7 +153,7 @@ func TestExitCode(t *testing.T) {
 		{&generator.InputError{Field: "name", Value: "X", Rule: "r"}, 2},
 		{context.Canceled, 130},
 		{errCancelled, 130},
-		{nothingWritten, 130},
+		{errNothingWritten, 130},
 		{exitError{3}, 3},
 	}
 	for _, tt := range tests {

@@ -130,7 +130,7 @@ func (e *env) resolveNew(args []string) (newRequest, error) {
 		return newRequest{}, usageError{fmt.Errorf("missing NAME: starter new NAME (%s)", noPromptReason(yes, noInput))}
 	case !yes && e.interactive:
 		if err := e.ask(&in); errors.Is(err, huh.ErrUserAborted) {
-			return newRequest{}, nothingWritten
+			return newRequest{}, errNothingWritten
 		} else if err != nil {
 			return newRequest{}, err
 		}
@@ -282,7 +282,7 @@ func (e *env) resolve(in newInput) (newRequest, error) {
 func (e *env) generate(ctx context.Context, req newRequest) error {
 	err := e.write(ctx, req)
 	if errors.Is(err, context.Canceled) {
-		return nothingWritten
+		return errNothingWritten
 	}
 	return err
 }

@@ -40,7 +40,7 @@ func (e *env) findProject() (project, error) {
 		if err == nil {
 			p := project{Root: dir}
 			if err := yaml.Unmarshal(data, &p); err != nil || p.Name == "" {
-				return project{}, fmt.Errorf("%s: no project name in it (%v)", filepath.Join(dir, projectFile), err)
+				return project{}, fmt.Errorf("%s: no project name in it (%w)", filepath.Join(dir, projectFile), err)
 			}
 			return p, nil
 		}

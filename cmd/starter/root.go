@@ -115,8 +115,8 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 // errCancelled is the user stopping us: exit code 130.
 var errCancelled = errors.New("cancelled")
 
-// nothingWritten marks a cancellation of `new`, which leaves no files behind.
-var nothingWritten = fmt.Errorf("%w: nothing was written", errCancelled)
+// errNothingWritten marks a cancellation of `new`, which leaves no files behind.
+var errNothingWritten = fmt.Errorf("%w: nothing was written", errCancelled)
 
 // exitError carries the exit code of a project command that failed; that
 // command has already said why.

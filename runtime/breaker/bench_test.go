@@ -7,6 +7,7 @@ package breaker
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -66,7 +67,7 @@ func BenchmarkExecuteOpen(b *testing.B) {
 	fn := func(context.Context) error { return nil }
 	b.ReportAllocs()
 	for b.Loop() {
-		if br.Execute(ctx, fn) != ErrOpen {
+		if !errors.Is(br.Execute(ctx, fn), ErrOpen) {
 			b.Fatal("breaker not open")
 		}
 	}

@@ -104,6 +104,35 @@ func (b *Breaker) RetryAfter() time.Duration {
 	return max(b.epoch.Load().until.Sub(b.clock()), 0)
 }
 
+// Adopt puts the breaker in the state that a peer guarding the same
+// dependency (another process of a cluster) reports: Open for openFor from
+// now, or Closed. HalfOpen is taken as Open for openFor: the next call after
+// it may start a trial. The counters restart and calls under way belong to
+// the old generation, as after any transition. Adopt does not call
+// OnStateChange, which reports this breaker's own transitions, those a
+// caller may have to tell its peers about; whoever learned of the peer's
+// state reports it.
+func (b *Breaker) Adopt(s State, openFor time.Duration) {
+	if s != Closed {
+		s = Open
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		w := b.word.Load()
+		n := next(w, s)
+		// A closed breaker's counters change without the lock.
+		if b.word.CompareAndSwap(w, n) {
+			var until time.Time
+			if s == Open {
+				until = b.clock().Add(max(openFor, 0))
+			}
+			b.epoch.Store(b.newEpoch(genOf(n), until))
+			return
+		}
+	}
+}
+
 // Allow asks to start a call. On success the caller runs it and must call
 // done exactly once with its outcome: a done never called keeps a half-open
 // trial slot taken for good (Execute cannot forget). Otherwise err is

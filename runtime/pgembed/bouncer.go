@@ -178,14 +178,15 @@ func waitListening(ctx context.Context, port int, c *child) error {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
+	d := net.Dialer{Timeout: time.Second}
 	for {
-		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		if conn, err := d.DialContext(ctx, "tcp", addr); err == nil {
 			conn.Close()
 			return nil
 		}
 		select {
 		case <-c.done:
-			return fmt.Errorf("pgbouncer exited: %v", c.waitErr)
+			return fmt.Errorf("pgbouncer exited: %w", c.waitErr)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
@@ -243,7 +244,7 @@ func (b *Bouncer) removeRunDir() error {
 }
 
 // bouncerPaths are where packages install pgbouncer off a user's PATH.
-var bouncerPaths = []string{"/usr/sbin/pgbouncer", "/usr/local/sbin/pgbouncer", "/usr/local/bin/pgbouncer",
+var bouncerPaths = []string{"/usr/sbin/pgbouncer", "/usr/local/sbin/pgbouncer", "/usr/local/bin/pgbouncer", //nolint:gochecknoglobals // a table that is never written
 	"/opt/homebrew/bin/pgbouncer"}
 
 // findBouncer returns the pgbouncer executable: bin when given, else on PATH, else bouncerPaths.

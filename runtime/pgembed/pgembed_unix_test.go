@@ -23,7 +23,7 @@ func TestCanReach(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	private := filepath.Join(dir, "private")
-	os.Mkdir(private, 0o700)
+	mustDo(t, os.Mkdir(private, 0o700))
 	other := account{switchUser: true, uid: 12345, gid: 12345}
 	if other.canReach(filepath.Join(private, "x")) {
 		t.Error("another user reaches a directory inside a 0700 one")

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +77,12 @@ func RunWith(ctx context.Context, o RunOptions, name string, args ...string) (ex
 			}
 			err = errors.Join(err, b.Stop(context.WithoutCancel(ctx)))
 		}()
-		env = append(env, "TEST_DATABASE_POOLER_URL="+b.DSN("postgres"))
+		filter, ferr := startCancelFilter(filteredTarget(b.Port))
+		if ferr != nil {
+			return 1, fmt.Errorf("pgtest: run: %w", ferr)
+		}
+		defer filter.Close()
+		env = append(env, "TEST_DATABASE_POOLER_URL="+withPort(b.DSN("postgres"), filter.Port()))
 	}
 	exitCode, err = runCommand(ctx, env, stdout, stderr, name, args)
 	if srv != nil && exitCode != 0 {
@@ -124,4 +132,14 @@ func lookupEnv(env []string, key string) string {
 		}
 	}
 	return ""
+}
+
+// withPort is dsn with its port replaced.
+func withPort(dsn string, port int) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
+	return u.String()
 }

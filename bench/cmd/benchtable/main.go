@@ -15,7 +15,8 @@
 //     migrate-per-test, p50 and p95 (the ./pgtestbench benchmark);
 //  3. the generated full variant's test suite at -parallel 1, 2, 4 under
 //     `NAME test-db run`, binaries built first; the anchor is -parallel 1;
-//  4. queue: our worker vs River, drain and steady insert (./queue);
+//  4. queue: our worker vs River, drain and steady insert (./queue), then
+//     drains at concurrency 50, 200, 1000 and with 4 processes × 50;
 //  5. HTTP: /health/live, an authenticated /auth/me and /openapi.json of a generated service
 //     vs a bare gin handler, loaded by wrk (or ./httpload) from its own process;
 //  6. breaker and retry vs sony/gobreaker v2 and cenkalti/backoff v5
@@ -68,6 +69,7 @@ type options struct {
 	queueRate     int
 	queueDur      time.Duration
 	queueConc     int
+	queueScaleN   int
 	pgIters       int
 	riverCooldown time.Duration
 	keep          bool
@@ -107,6 +109,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.queueRate, "queue-rate", 1000, "row 4: tasks/s inserted in the steady phase")
 	fs.DurationVar(&o.queueDur, "queue-duration", 3*time.Second, "row 4: length of the steady phase")
 	fs.IntVar(&o.queueConc, "queue-concurrency", 50, "row 4: tasks run at once by both queues")
+	fs.IntVar(&o.queueScaleN, "queue-scale-n", 50000, "row 4: tasks in the backlog drained at each setting of the queue at scale")
 	fs.DurationVar(&o.riverCooldown, "queue-river-cooldown", 2*time.Millisecond,
 		"row 4: River FetchCooldown of the tuned anchor (ours claims after 2ms)")
 	fs.IntVar(&o.pgIters, "pg-iterations", 40, "row 2: databases made per approach and round")

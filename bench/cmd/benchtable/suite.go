@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -18,9 +19,16 @@ import (
 // with both binaries built beforehand, so that the figure is the suite and
 // its PostgreSQL, not the compiler: `bin/demo test-db run -- tests.test
 // -test.parallel N`, in the tests directory as go test would run it. The
-// anchor of every N is -parallel 1 in the same round (speed-up).
+// anchor of every N is -parallel 1 in the same round (speed-up). Side by
+// side, the same suite with the production argon2id cost in place of the
+// test environment's (a second tests binary, prodCost): the anchor of the
+// suite as it ships, at each N.
 func suiteRow(ctx context.Context, o *options) ([]measurement, error) {
 	dir, err := generateFull(ctx, o, "suite")
+	if err != nil {
+		return nil, err
+	}
+	prod, err := buildProdCostSuite(ctx, o, dir) // first: the copy leaves bin/ out
 	if err != nil {
 		return nil, err
 	}
@@ -29,17 +37,21 @@ func suiteRow(ctx context.Context, o *options) ([]measurement, error) {
 		return nil, err
 	}
 	env := withoutVar(os.Environ(), "TEST_DATABASE_URL") // test-db run starts its own server
-	walls := map[int][]float64{}
+	walls, prodWalls := map[int][]float64{}, map[int][]float64{}
 	for round := range o.suiteRnd {
 		for _, n := range o.parallel {
-			fmt.Fprintf(o.log, "suite round %d/%d, -parallel %d…\n", round+1, o.suiteRnd, n)
-			start := time.Now()
-			_, err := command(ctx, o, filepath.Join(dir, "tests"), env, app, "test-db", "run", "--",
-				tests, "-test.count=1", "-test.parallel", strconv.Itoa(n))
-			if err != nil {
-				return nil, err
+			for _, run := range []struct {
+				cost, bin string
+				into      map[int][]float64
+				extra     []string
+			}{{"test", tests, walls, nil}, {"production", prod, prodWalls, pinsTestCost}} {
+				fmt.Fprintf(o.log, "suite round %d/%d, -parallel %d, %s hash cost…\n", round+1, o.suiteRnd, n, run.cost)
+				wall, err := timeSuite(ctx, o, dir, env, app, run.bin, n, run.extra...)
+				if err != nil {
+					return nil, err
+				}
+				run.into[n] = append(run.into[n], wall)
 			}
-			walls[n] = append(walls[n], time.Since(start).Seconds())
 		}
 	}
 	var out []measurement
@@ -49,7 +61,58 @@ func suiteRow(ctx context.Context, o *options) ([]measurement, error) {
 			anchor: "-parallel 1", ours: walls[n], theirs: walls[1],
 		})
 	}
+	for _, n := range o.parallel {
+		out = append(out, measurement{
+			what: fmt.Sprintf("generated full suite, `-parallel %d`, test hash cost: wall time", n), unit: "s",
+			anchor: "production hash cost", ours: walls[n], theirs: prodWalls[n],
+			target: "≤ 0.5×", meets: atMost(0.5),
+		})
+	}
 	return out, nil
+}
+
+// pinsTestCost skips, at the production cost, the one test that checks the
+// test environment hashes at its own, cheap cost.
+var pinsTestCost = []string{"-test.skip", "^TestAuthPasswordHashCostPerEnvironment$"}
+
+// timeSuite runs the tests binary once at -parallel n and returns its wall time in seconds.
+func timeSuite(ctx context.Context, o *options, dir string, env []string, app, tests string, n int, extra ...string) (float64, error) {
+	start := time.Now()
+	args := append([]string{"test-db", "run", "--", tests, "-test.count=1", "-test.parallel", strconv.Itoa(n)}, extra...)
+	_, err := command(ctx, o, filepath.Join(dir, "tests"), env, app, args...)
+	return time.Since(start).Seconds(), err
+}
+
+// testCost matches the test environment's argon2id costs in the generated
+// internal/config/auth.go (testHashMemoryKiB = 64, …).
+var testCost = regexp.MustCompile(`(?m)^(\s*)testHash(\w+)(\s*)= \d+$`)
+
+// buildProdCostSuite builds a second tests binary whose test environment
+// hashes passwords at the production cost: a copy of the project where the
+// test costs are the production constants (testHashMemoryKiB = hashMemoryKiB, …).
+func buildProdCostSuite(ctx context.Context, o *options, dir string) (string, error) {
+	prodDir := filepath.Join(o.work, "suite-production-cost", "demo")
+	if err := os.CopyFS(prodDir, os.DirFS(dir)); err != nil {
+		return "", fmt.Errorf("copy for the production cost: %w", err)
+	}
+	file := filepath.Join(prodDir, "internal", "config", "auth.go")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	if n := len(testCost.FindAll(src, -1)); n != 3 {
+		return "", fmt.Errorf("%s: found %d of the 3 test hash costs; update testCost in suite.go", file, n)
+	}
+	src = testCost.ReplaceAll(src, []byte("${1}testHash${2}${3}= hash${2}"))
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		return "", err
+	}
+	tests := filepath.Join(prodDir, "bin", "tests.test")
+	fmt.Fprintln(o.log, "building the tests at the production hash cost…")
+	if _, err := command(ctx, o, prodDir, os.Environ(), "go", "test", "-c", "-o", tests, "./tests/"); err != nil {
+		return "", err
+	}
+	return tests, nil
 }
 
 // generateFull writes the full variant (auth, tasks) as project "demo".

@@ -39,7 +39,7 @@ type Contract struct {
 // its router cost milliseconds, and a suite makes thousands of requests.
 func LoadContract() (*Contract, error) { return contract() }
 
-var contract = sync.OnceValues(func() (*Contract, error) {
+var contract = sync.OnceValues(func() (*Contract, error) { //nolint:gochecknoglobals // built once, read-only after
 	d, err := openapi.Load()
 	if err != nil {
 		return nil, err

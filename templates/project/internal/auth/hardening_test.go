@@ -41,7 +41,7 @@ func TestHashGateBoundsConcurrency(t *testing.T) {
 		wg.Go(func() {
 			err := g.run(context.Background(), func() {
 				n := running.Add(1)
-				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() { //nolint:revive // a compare-and-swap loop: its header does the work
 				}
 				runtime.Gosched()
 				running.Add(-1)

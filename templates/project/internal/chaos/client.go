@@ -18,7 +18,9 @@ type client struct {
 	http *http.Client
 	// dbDown reports whether the database is away right now.
 	dbDown func() bool
-	next   atomic.Uint64
+	// starter:feature tasks
+	next atomic.Uint64 // round robin of server()
+	// starter:end
 
 	mu       sync.Mutex
 	requests int

@@ -146,15 +146,6 @@ func (r *run) aliveServers() []*proc {
 	return out
 }
 
-// server picks the next running server, round robin (any server when none runs).
-func (r *run) server() *proc {
-	alive := r.aliveServers()
-	if len(alive) == 0 {
-		alive = r.fleet.servers
-	}
-	return alive[int(r.client.next.Add(1))%len(alive)]
-}
-
 func (p *proc) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", p.port, path) }
 
 // awaitReady polls readiness on each server every 50 ms until it answers
@@ -180,11 +171,4 @@ func (r *run) awaitReady(ctx context.Context, servers []*proc, limit time.Durati
 	}
 	wg.Wait()
 	return time.Since(start), !failed.Load()
-}
-
-// faultWindows returns when faults of kind lasted.
-func (r *run) faultWindows(kind string) []window {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]window{}, r.windows[kind]...)
 }

@@ -60,7 +60,7 @@ type crash struct {
 func (r *run) rng() *rand.Rand {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return rand.New(rand.NewPCG(r.rngs.Uint64(), r.rngs.Uint64()))
+	return rand.New(rand.NewPCG(r.rngs.Uint64(), r.rngs.Uint64())) //nolint:gosec // G404: drawn from the run's seed, for replay
 }
 
 func (r *run) execute(ctx context.Context, f features) (rep *Report, err error) {

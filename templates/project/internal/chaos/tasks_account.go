@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -132,3 +133,15 @@ func (l *taskLoad) checkBreaker(r *run, tasks []taskRow, events []taskEvent, rep
 }
 
 func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// faultWindows returns when faults of kind lasted.
+func (r *run) faultWindows(kind string) []window {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]window{}, r.windows[kind]...)
+}
+
+// note records a remark of the tasks load.
+func (r *Report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -107,11 +106,6 @@ func groupRunE(cmd *cobra.Command, args []string) error {
 // loadConfig loads the configuration with the flags given on the command line.
 func (e *env) loadConfig(flags map[string]any) (*config.Config, error) {
 	return app.LoadConfig(e.getenv, flags)
-}
-
-// logger is the service logger on stderr at the configured level.
-func (e *env) logger(cfg *config.Config) *slog.Logger {
-	return app.NewLogger(e.stderr, cfg.LogLevel)
 }
 
 // usageError is a mistake in the command line (exit code 2).

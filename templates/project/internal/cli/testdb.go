@@ -91,7 +91,7 @@ func newTestDBCmd(e *env) *cobra.Command {
 					args = args[1:]
 				}
 				if len(args) == 0 {
-					return usageError{errors.New("test-db run: requires a command, e.g. test-db run -- go test ./...")}
+					return usageError{errors.New("test-db run: requires a command (test-db run -- go test ./...)")}
 				}
 				if args[0] == "-h" || args[0] == "--help" {
 					return cmd.Help()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -127,4 +128,9 @@ func (e *env) startup(ctx context.Context, cfg *config.Config, pool *pgxpool.Poo
 		return fmt.Errorf("database: ping: %w", err)
 	}
 	return nil
+}
+
+// logger is the service logger on stderr at the configured level.
+func (e *env) logger(cfg *config.Config) *slog.Logger {
+	return app.NewLogger(e.stderr, cfg.LogLevel)
 }

@@ -153,7 +153,7 @@ func WithQueryExecMode(name string) PoolOption {
 }
 
 // queryExecModes are pgx's modes by the names of its default_query_exec_mode.
-var queryExecModes = map[string]pgx.QueryExecMode{
+var queryExecModes = map[string]pgx.QueryExecMode{ //nolint:gochecknoglobals // a table that is never written
 	"cache_statement": pgx.QueryExecModeCacheStatement,
 	"cache_describe":  pgx.QueryExecModeCacheDescribe,
 	"describe_exec":   pgx.QueryExecModeDescribeExec,
@@ -175,8 +175,11 @@ func ParseQueryExecMode(name string) (pgx.QueryExecMode, error) {
 // describe_exec) pgx encodes a uuid.UUID or a []uuid.UUID by what the
 // server says; in exec and simple_protocol it must pick the PostgreSQL type
 // from the Go type alone, and without this a []uuid.UUID cannot be sent.
+// The task queue sends its batches of ids as [][16]byte, which pgx encodes
+// in binary without going through each id's text form.
 func registerTypes(conn *pgx.Conn) {
 	m := conn.TypeMap()
 	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
 	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
+	m.RegisterDefaultPgType([][16]byte{}, "_uuid")
 }

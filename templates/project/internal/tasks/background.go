@@ -16,12 +16,14 @@ import (
 // manual retry) whenever tasks become claimable.
 const notifyChannel = "tasks_new"
 
-// listen wakes the producer on every notification, on a connection of its
-// own (a pooled one cannot wait). While it is down the worker still polls;
-// it reconnects with a growing pause. With PollOnly it does nothing.
+// listen wakes the producer on every notification of new tasks, and hands
+// the changes of shared breakers to sharedBreakers, on a connection of its
+// own (a pooled one cannot wait). While it is down the worker still polls
+// (for tasks and for breakers alike); it reconnects with a growing pause.
+// With PollOnly it does nothing.
 func (w *Worker) listen(ctx context.Context) {
 	if w.s.PollOnly {
-		w.log.Info("task listener off: new tasks are found by polling", "every", w.s.PollInterval)
+		w.log.Info("task listener off: new tasks and the other workers' breaker changes are found by polling", "every", w.s.PollInterval)
 		return
 	}
 	pause := 100 * time.Millisecond
@@ -55,14 +57,24 @@ func (w *Worker) listenOnce(ctx context.Context) error {
 		defer cancel()
 		_ = conn.Close(closeCtx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
-		return fmt.Errorf("listen: %w", err)
+	for _, channel := range []string{notifyChannel, breakersChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
 	}
 	w.listening.Store(true)
-	w.signal() // tasks may have arrived while we were not listening
+	// Tasks may have arrived, and breakers changed, while we were not
+	// listening.
+	w.signal()
+	w.shared.requestSync()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Channel == breakersChannel {
+			w.shared.note(n.Payload)
+			continue
 		}
 		w.signal()
 	}
@@ -127,11 +139,15 @@ func (w *Worker) heartbeat(ctx context.Context, d time.Duration) bool {
 	return true
 }
 
-// reap takes back expired leases and reports whether the database answered.
+// reap takes back expired leases, and forgets shared breakers left open
+// long ago, and reports whether the database answered.
 func (w *Worker) reap(ctx context.Context, d time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	n, err := w.store.reap(ctx)
+	if err == nil {
+		err = w.store.pruneBreakers(ctx)
+	}
 	switch {
 	case err != nil:
 		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {

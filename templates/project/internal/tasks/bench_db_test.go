@@ -136,7 +136,7 @@ func claim50(ctx context.Context, ta *apptest.TestApp, sql string, types []strin
 		n++
 	}
 	if rows.Close(); rows.Err() != nil || n != 50 {
-		return fmt.Errorf("claimed %d: %v", n, rows.Err())
+		return fmt.Errorf("claimed %d: %w", n, rows.Err())
 	}
 	return nil
 }

@@ -33,8 +33,8 @@ func keyedSet() *breakerSet {
 	reg := NewRegistry()
 	reg.Register(TypeWebhook, "", webhookHandler{})
 	reg.Register(TypeEmail, "", emailHandler{})
-	return newBreakerSet(reg, reg.Types(), func(taskType, key string) *breaker.Breaker {
-		return breaker.New(taskType+" "+key, breaker.Settings{FailureThreshold: 1})
+	return newBreakerSet(reg, reg.Types(), func(taskType, key string) *guard {
+		return &guard{key: breakerKey{taskType, key}, Breaker: breaker.New(taskType+" "+key, breaker.Settings{FailureThreshold: 1})}
 	})
 }
 

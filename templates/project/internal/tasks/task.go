@@ -41,7 +41,7 @@ const (
 )
 
 // Statuses lists every status in life-cycle order.
-var Statuses = []Status{StatusPending, StatusRunning, StatusRetrying, StatusCompleted, StatusFailed, StatusCancelled}
+var Statuses = []Status{StatusPending, StatusRunning, StatusRetrying, StatusCompleted, StatusFailed, StatusCancelled} //nolint:gochecknoglobals // a table that is never written
 
 // ParseStatus accepts exactly the lower-case status names.
 func ParseStatus(s string) (Status, bool) {
@@ -70,7 +70,7 @@ const (
 	PriorityCritical
 )
 
-var priorityNames = [...]string{"low", "normal", "high", "critical"}
+var priorityNames = [...]string{"low", "normal", "high", "critical"} //nolint:gochecknoglobals // a table that is never written
 
 // ParsePriority accepts exactly the lower-case priority names.
 func ParsePriority(s string) (Priority, bool) {

@@ -71,7 +71,7 @@ func inAny(ip netip.Addr, blocks []netip.Prefix) bool {
 
 // specialIPv4 is the IANA IPv4 special-purpose address registry, with
 // multicast and the reserved class E (which holds the broadcast address).
-var specialIPv4 = prefixes(
+var specialIPv4 = prefixes( //nolint:gochecknoglobals // a table that is never written
 	"0.0.0.0/8",       // "this network"
 	"10.0.0.0/8",      // private
 	"100.64.0.0/10",   // shared address space (carrier NAT; some clouds' metadata)
@@ -93,11 +93,11 @@ var specialIPv4 = prefixes(
 )
 
 // globalUnicastIPv6 is the only IPv6 block allocated for global unicast.
-var globalUnicastIPv6 = netip.MustParsePrefix("2000::/3")
+var globalUnicastIPv6 = netip.MustParsePrefix("2000::/3") //nolint:gochecknoglobals // a constant that Go cannot spell as one
 
 // specialIPv6 lists the blocks of the IANA IPv6 special-purpose address
 // registry that lie inside 2000::/3 (the others are outside it already).
-var specialIPv6 = prefixes(
+var specialIPv6 = prefixes( //nolint:gochecknoglobals // a table that is never written
 	"2001::/23",         // IETF protocol assignments: Teredo, benchmarking, ORCHID, AMT…
 	"2001:db8::/32",     // documentation
 	"2002::/16",         // 6to4

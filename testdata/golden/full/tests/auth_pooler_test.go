@@ -141,3 +141,21 @@ func TestListenerNoticesASessionOfAPooler(t *testing.T) {
 		t.Fatalf("revocations check %q: the cache is vouched for by a listener that may hear nothing", msg)
 	}
 }
+
+// eventually asserts that ok holds within bound from now. Checks that start
+// before the bound may see the old state; the first that starts after it
+// must see the new one, so the test states the contract's bound without
+// timing any single request.
+func eventually(t *testing.T, bound time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !ok() {
+		t.Fatalf("%s: still not so %v later", what, bound)
+	}
+}

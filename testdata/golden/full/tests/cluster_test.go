@@ -4,30 +4,11 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"example.com/demo/internal/apptest"
 	"example.com/demo/internal/config"
 	"example.com/demo/internal/database"
 )
-
-// eventually asserts that ok holds within bound from now. Checks that start
-// before the bound may see the old state; the first that starts after it
-// must see the new one, so the test states the contract's bound without
-// timing any single request.
-func eventually(t *testing.T, bound time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(bound)
-	for time.Now().Before(deadline) {
-		if ok() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !ok() {
-		t.Fatalf("%s: still not so %v later", what, bound)
-	}
-}
 
 // Instances started together on an empty database in development migrate it
 // once between them: golang-migrate holds an advisory lock while it

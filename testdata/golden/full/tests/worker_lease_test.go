@@ -87,9 +87,15 @@ func TestHalfOpenBreakerDefersExtraTasksByAtLeastDeferMin(t *testing.T) {
 	if !apptest.Eventually(30*time.Second, func() bool { return w.Breaker("shaky").State() == breaker.Open }) {
 		t.Fatalf("breaker %s, want open", w.Breaker("shaky").State())
 	}
-	clock.Advance(2 * time.Minute) // half-open: one trial may run
+	// Half-open: one trial may run. The cool-down is the database's
+	// (task_breakers, shared by every worker): it ends there.
+	endSharedCoolDown(t, b.app, w.Breaker("shaky"))
 	trial := b.app.InsertTask(tasks.NewTask{TaskType: "shaky", Payload: json.RawMessage(`{"mode":"trial"}`)})
-	<-trialStarted
+	select {
+	case <-trialStarted:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no trial after the cool-down")
+	}
 
 	extra := b.app.InsertTask(tasks.NewTask{TaskType: "shaky"})
 	cur := b.app.WaitTask(extra.ID, "deferred", func(cur *tasks.Task) bool {

@@ -91,7 +91,7 @@ func TestErrorCodesMatchApperr(t *testing.T) {
 // apperrCodes reads the values of every constant of type Code in internal/apperr.
 func apperrCodes(t *testing.T) []string {
 	t.Helper()
-	pkgs, err := parser.ParseDir(token.NewFileSet(), "../../apperr", func(fi fs.FileInfo) bool {
+	pkgs, err := parser.ParseDir(token.NewFileSet(), "../../apperr", func(fi fs.FileInfo) bool { //nolint:staticcheck // apperr has no build-tagged files
 		return !strings.HasSuffix(fi.Name(), "_test.go")
 	}, parser.SkipObjectResolution)
 	if err != nil {

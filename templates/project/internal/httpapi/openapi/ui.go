@@ -10,8 +10,8 @@ import (
 	"sync"
 )
 
-// The docs page is Swagger UI, vendored in ui/ from the npm package
-// swagger-ui-dist at RendererVersion (Apache-2.0: ui/LICENSE and ui/NOTICE,
+// RendererVersion is the version of Swagger UI, the docs page, vendored in
+// ui/ from the npm package swagger-ui-dist (Apache-2.0: ui/LICENSE and ui/NOTICE,
 // the licences of what its bundle includes in
 // ui/swagger-ui-bundle.js.LICENSE.txt), with a page and a start-up script
 // of our own (ui/index.html, ui/docs.js). Everything is embedded, so the
@@ -74,7 +74,7 @@ func AssetNames() []string {
 // assets reads ui/ and hashes each file once per process: the files are
 // part of the binary, and hashing 2 MB for every server started (the tests
 // start hundreds) would be waste.
-var assets = sync.OnceValue(func() map[string]Asset {
+var assets = sync.OnceValue(func() map[string]Asset { //nolint:gochecknoglobals // built once, read-only after
 	files := map[string]Asset{}
 	entries, _ := fs.ReadDir(uiFS, "ui") // embedded: cannot fail
 	for _, e := range entries {

@@ -2,6 +2,7 @@ package apptest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -168,7 +169,7 @@ func (ta *TestApp) Invalid() *TestApp {
 // NewRequest builds a request to path, failing the test on a bad path.
 func (ta *TestApp) NewRequest(method, path string, body io.Reader) *http.Request {
 	ta.t.Helper()
-	req, err := http.NewRequest(method, ta.URL+path, body)
+	req, err := http.NewRequestWithContext(context.Background(), method, ta.URL+path, body)
 	if err != nil {
 		ta.t.Fatalf("new request %s %s: %v", method, path, err)
 	}

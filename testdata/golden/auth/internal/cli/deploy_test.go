@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -522,7 +523,7 @@ func parseObjects(t *testing.T, file string, data []byte) []k8sObject {
 	for {
 		o := k8sObject{file: file, node: new(yaml.Node)}
 		err := dec.Decode(o.node)
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return out
 		}
 		if err != nil {

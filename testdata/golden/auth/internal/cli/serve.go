@@ -58,7 +58,8 @@ func (e *env) serve(ctx context.Context, flags map[string]any) (err error) {
 		return err
 	}
 	defer a.Close()
-	ln, err := net.Listen("tcp", cfg.Addr())
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Addr())
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}

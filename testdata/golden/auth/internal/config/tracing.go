@@ -70,9 +70,9 @@ func (t Tracing) Enabled() bool { return t.Endpoint != "" }
 
 // The samplers and propagators Tracing accepts.
 var (
-	tracingSamplers = []string{"always_on", "always_off", "traceidratio",
+	tracingSamplers = []string{"always_on", "always_off", "traceidratio", //nolint:gochecknoglobals // a table that is never written
 		"parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"}
-	tracingPropagators = []string{"tracecontext", "baggage", "none"}
+	tracingPropagators = []string{"tracecontext", "baggage", "none"} //nolint:gochecknoglobals // a table that is never written
 )
 
 // defaultTracesEndpoint is where OTEL_TRACES_EXPORTER=otlp alone sends

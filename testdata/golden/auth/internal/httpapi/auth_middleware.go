@@ -66,3 +66,7 @@ func OwnerFilter(c *gin.Context) *uuid.UUID {
 	}
 	return &p.UserID
 }
+
+// SetUserID records the authenticated caller for the access log line (the
+// console's sessions too).
+func SetUserID(c *gin.Context, id string) { c.Set(userIDKey, id) }

@@ -52,6 +52,9 @@ func (s *Server) handleHealthDetailed(c *gin.Context) {
 	OK(c, http.StatusOK, body, "")
 }
 
+// liveRoute is the liveness probe's route, as routes.go registers it.
+const liveRoute = "/api/v1/health/live"
+
 // handleLive answers as long as the process serves HTTP; it never touches the
 // database. Orchestrators call it constantly, so its body (the envelope of
 // probeBody{Status: "alive", Probe: "liveness"}) is appended by hand instead

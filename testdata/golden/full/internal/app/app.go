@@ -186,7 +186,8 @@ func (a *App) Handler() http.Handler { return a.http.Handler }
 
 // Run listens on the configured port and serves until ctx ends.
 func (a *App) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.cfg.Addr())
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", a.cfg.Addr())
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}

@@ -19,7 +19,7 @@ const (
 	CodeMalformedJSON        Code = "MALFORMED_JSON"
 	CodeInvalidQuery         Code = "INVALID_QUERY"
 	CodeUnauthorized         Code = "UNAUTHORIZED"
-	CodeInvalidCredentials   Code = "INVALID_CREDENTIALS"
+	CodeInvalidCredentials   Code = "INVALID_CREDENTIALS" //nolint:gosec // G101: an error code, not a credential
 	CodeForbidden            Code = "FORBIDDEN"
 	CodeNotFound             Code = "NOT_FOUND"
 	CodeMethodNotAllowed     Code = "METHOD_NOT_ALLOWED"

@@ -14,7 +14,7 @@ const (
 
 // Stamped with -ldflags "-X <module>/internal/buildinfo.Version=…" by the Makefile.
 var (
-	Version   = "dev"
-	Commit    = "none"
-	BuildTime = "unknown"
+	Version   = "dev"     //nolint:gochecknoglobals // set by -ldflags -X, which needs a variable
+	Commit    = "none"    //nolint:gochecknoglobals // set by -ldflags -X, which needs a variable
+	BuildTime = "unknown" //nolint:gochecknoglobals // set by -ldflags -X, which needs a variable
 )

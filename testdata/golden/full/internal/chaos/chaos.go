@@ -111,7 +111,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	r := &run{opts: opts, seed: opts.Seed, loads: f.loads, out: opts.Progress,
 		faults: map[string]int{}, windows: map[string][]window{}, crashes: map[string]crash{}, started: time.Now()}
 	r.plan = newPlan(opts.Level, opts.Duration, len(f.workerArgs) > 0)
-	r.rngs = rand.New(rand.NewPCG(r.seed, r.seed^0x9e3779b97f4a7c15))
+	r.rngs = rand.New(rand.NewPCG(r.seed, r.seed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: seeded, so that a run can be replayed
 	r.phase.Store("setup")
 	r.client = newClient(r.dbDown.Load)
 	return r.execute(ctx, f)
@@ -128,7 +128,7 @@ func withDefaults(o Options) (Options, error) {
 		o.Progress = io.Discard
 	}
 	if o.Seed == 0 {
-		o.Seed = rand.Uint64()
+		o.Seed = rand.Uint64() //nolint:gosec // G404: a seed to replay a run, not a secret
 	}
 	switch {
 	case o.Level < 1 || o.Level > MaxLevel:

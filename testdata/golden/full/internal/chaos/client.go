@@ -18,7 +18,7 @@ type client struct {
 	http *http.Client
 	// dbDown reports whether the database is away right now.
 	dbDown func() bool
-	next   atomic.Uint64
+	next   atomic.Uint64 // round robin of server()
 
 	mu       sync.Mutex
 	requests int

@@ -94,12 +94,12 @@ func (l *taskLoad) begin(ctx context.Context, r *run) error {
 	reg, _ := json.Marshal(map[string]string{"username": name, "email": name + "@example.com", "password": password})
 	srv := r.fleet.servers[0]
 	if a, err := r.client.do(ctx, "POST", srv.url("/api/v1/auth/register"), "", reg); err != nil || a.status != http.StatusCreated {
-		return fmt.Errorf("chaos: register the run's user: %d %s %v", a.status, a.body, err)
+		return fmt.Errorf("chaos: register the run's user: %d %s %w", a.status, a.body, err)
 	}
 	login, _ := json.Marshal(map[string]string{"username": name, "password": password})
 	a, err := r.client.do(ctx, "POST", srv.url("/api/v1/auth/login"), "", login)
 	if err != nil || a.status != http.StatusOK {
-		return fmt.Errorf("chaos: log in: %d %s %v", a.status, a.body, err)
+		return fmt.Errorf("chaos: log in: %d %s %w", a.status, a.body, err)
 	}
 	var env struct {
 		Data struct {
@@ -114,7 +114,7 @@ func (l *taskLoad) begin(ctx context.Context, r *run) error {
 }
 
 // loadTypes are the task types the run creates.
-var loadTypes = []string{"delay_task", "webhook", "email", "data_processing"}
+var loadTypes = []string{"delay_task", "webhook", "email", "data_processing"} //nolint:gochecknoglobals // a table that is never written
 
 // awaitTypes polls GET /tasks/types until every type of the load is listed:
 // a task of a type no worker has registered yet is refused.
@@ -310,4 +310,13 @@ func (l *taskLoad) close(ctx context.Context) error {
 		l.pool.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// server picks the next running server, round robin (any server when none runs).
+func (r *run) server() *proc {
+	alive := r.aliveServers()
+	if len(alive) == 0 {
+		alive = r.fleet.servers
+	}
+	return alive[int(r.client.next.Add(1))%len(alive)]
 }

@@ -153,11 +153,6 @@ type ledgerResult struct {
 	unexpected map[string]int
 }
 
-// isFinal reports whether a task has reached a state it never leaves by itself.
-func isFinal(status string) bool {
-	return status == "completed" || status == "failed" || status == "cancelled"
-}
-
 // analyze settles the account: every task answered 201 is in the database,
 // every task in the database is final, none completed twice or ran again
 // after completing, none was delivered twice at once or again without its

@@ -16,7 +16,7 @@ const (
 
 // queryExecModes are pgx's query exec modes, by the names its URL parameter
 // default_query_exec_mode takes.
-var queryExecModes = []string{"cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol"}
+var queryExecModes = []string{"cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol"} //nolint:gochecknoglobals // a table that is never written
 
 // Database says how the service reaches PostgreSQL besides DATABASE_URL.
 // Environment variables: DATABASE_DIRECT_URL, DATABASE_POOLER, DATABASE_QUERY_EXEC_MODE.

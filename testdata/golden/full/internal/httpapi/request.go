@@ -25,22 +25,22 @@ type Rule struct {
 	broken string
 }
 
-// Required: the field is present and not null (a pointer field).
+// Required is the rule that the field is present and not null (a pointer field).
 func Required[T any](field string, v *T) Rule {
 	return Rule{field: field, ok: v != nil, broken: "is required"}
 }
 
-// RequiredJSON: a raw JSON field is present and not null.
+// RequiredJSON is the rule that a raw JSON field is present and not null.
 func RequiredJSON(field string, raw json.RawMessage) Rule {
 	return Rule{field: field, ok: !isNull(raw), broken: "is required"}
 }
 
-// Object: a raw JSON field, when present and not null, is an object.
+// Object is the rule that a raw JSON field, when present and not null, is an object.
 func Object(field string, raw json.RawMessage) Rule {
 	return Rule{field: field, ok: isNull(raw) || isObject(raw), broken: "must be a JSON object"}
 }
 
-// RequiredField: a Field that must hold a value. A full body (POST, PUT)
+// RequiredField is the rule of a Field that must hold a value. A full body (POST, PUT)
 // must give it; a partial one (PATCH) may leave it out, but not set it to
 // null.
 func RequiredField[T any](field string, f Field[T], partial bool) Rule {

@@ -25,17 +25,17 @@ type breakerKey struct{ taskType, key string }
 // front and read without a lock, and one per key for the types whose handler
 // is a BreakerKeyer, made on first use.
 type breakerSet struct {
-	make   func(taskType, key string) *breaker.Breaker
-	byType map[string]*breaker.Breaker
+	make   func(taskType, key string) *guard
+	byType map[string]*guard
 	keyers map[string]BreakerKeyer
 
 	mu    sync.Mutex
-	byKey map[breakerKey]*breaker.Breaker
+	byKey map[breakerKey]*guard
 }
 
-func newBreakerSet(reg *Registry, types []string, mk func(taskType, key string) *breaker.Breaker) *breakerSet {
-	s := &breakerSet{make: mk, byType: map[string]*breaker.Breaker{}, keyers: map[string]BreakerKeyer{},
-		byKey: map[breakerKey]*breaker.Breaker{}}
+func newBreakerSet(reg *Registry, types []string, mk func(taskType, key string) *guard) *breakerSet {
+	s := &breakerSet{make: mk, byType: map[string]*guard{}, keyers: map[string]BreakerKeyer{},
+		byKey: map[breakerKey]*guard{}}
 	for _, t := range types {
 		s.byType[t] = mk(t, "")
 		if h, ok := reg.handler(t); ok {
@@ -48,7 +48,7 @@ func newBreakerSet(reg *Registry, types []string, mk func(taskType, key string) 
 }
 
 // forTask returns the breaker that guards t.
-func (s *breakerSet) forTask(t *Task) *breaker.Breaker {
+func (s *breakerSet) forTask(t *Task) *guard {
 	k, ok := s.keyers[t.TaskType]
 	if !ok {
 		return s.byType[t.TaskType]
@@ -60,7 +60,7 @@ func (s *breakerSet) forTask(t *Task) *breaker.Breaker {
 	return s.keyed(breakerKey{t.TaskType, key})
 }
 
-func (s *breakerSet) keyed(k breakerKey) *breaker.Breaker {
+func (s *breakerSet) keyed(k breakerKey) *guard {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b, ok := s.byKey[k]; ok {
@@ -72,6 +72,41 @@ func (s *breakerSet) keyed(k breakerKey) *breaker.Breaker {
 	b := s.make(k.taskType, k.key)
 	s.byKey[k] = b
 	return b
+}
+
+// lookup returns the breaker of k: a type's, or a key's of a type whose
+// handler is a BreakerKeyer, made when create is set and it does not exist
+// yet. It returns nil for a type the worker does not handle.
+func (s *breakerSet) lookup(k breakerKey, create bool) *guard {
+	if _, ok := s.byType[k.taskType]; !ok {
+		return nil
+	}
+	if k.key == "" {
+		return s.byType[k.taskType]
+	}
+	if _, ok := s.keyers[k.taskType]; !ok {
+		return nil
+	}
+	if create {
+		return s.keyed(k)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byKey[k]
+}
+
+// all returns every breaker of the set.
+func (s *breakerSet) all() []*guard {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*guard, 0, len(s.byType)+len(s.byKey))
+	for _, g := range s.byType {
+		out = append(out, g)
+	}
+	for _, g := range s.byKey {
+		out = append(out, g)
+	}
+	return out
 }
 
 // evict forgets the breakers that hold nothing worth keeping (closed, no

@@ -110,7 +110,7 @@ func (h webhookHandler) post(ctx context.Context, target string, body []byte, t 
 	req.Header.Set("User-Agent", "task-worker")
 	req.Header.Set("Idempotency-Key", t.ID.String())
 	req.Header.Set("X-Task-Attempt", strconv.Itoa(t.CurrentAttempt))
-	req, traced := traceOutgoing(req)
+	req, traced := traceOutgoing(req) //nolint:bodyclose // the body is closed below, once traced has seen the answer
 	resp, err := h.client.Do(req)
 	traced(resp, err)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 // The figures of the operator console's overview. None of them scans the
 // queue: counts and per-minute figures are kept by triggers (migration
-// 000008_tasks_console) as rows of deltas, summed here; workers report
+// 000010_tasks_console) as rows of deltas, summed here; workers report
 // themselves with their heartbeats.
 
 // Count is how many tasks of one type are in one status.

@@ -19,17 +19,27 @@ import (
 // never meets it. A task that comes back to waiting after the pause (a retry,
 // a release) is not marked; the list of types still claimable, read once per
 // claim (an InitPlan over the few rows of task_types), leaves it behind.
-// "(SELECT now())" hides the time from the planner: with the real value it
-// estimates from statistics that lag behind a moving queue (a backlog that
-// was scheduled ahead looks empty) and picks a sequential scan and a sort
-// over every row, where walking tasks_claim_idx stops after $1 rows.
+//
+// Three things keep the claim cheap at any size of the queue:
+//   - "(SELECT now())" hides the time from the planner: with the real value
+//     it estimates from statistics that lag behind a moving queue (a backlog
+//     that was scheduled ahead looks empty) and picks a sequential scan and a
+//     sort over every row, where walking tasks_claim_idx stops after $1 rows.
+//   - "(SELECT $1::int)" hides the batch size likewise, so that the plan does
+//     not depend on it: PostgreSQL then reuses one plan for every claim of a
+//     connection instead of planning each claim anew.
+//   - The rows locked are updated by their physical address (ctid, a TID
+//     scan), not looked up again through the primary key. The lock holds them
+//     in place until the update, in the same statement. (A row updated by
+//     someone else between the statement's snapshot and its lock is skipped
+//     by the update: it stays waiting for the next claim.)
 const claimSQL = `
 WITH due AS (
-	SELECT id FROM tasks
+	SELECT ctid FROM tasks
 	WHERE status IN ('pending', 'retrying') AND NOT paused AND scheduled_at <= (SELECT now())
 		AND task_type = ANY(ARRAY(SELECT task_type FROM task_types WHERE task_type = ANY($2) AND NOT paused))
 	ORDER BY priority DESC, scheduled_at, id
-	LIMIT $1
+	LIMIT (SELECT $1::int)
 	FOR UPDATE SKIP LOCKED
 )
 UPDATE tasks AS t SET
@@ -39,7 +49,7 @@ UPDATE tasks AS t SET
 	locked_by = $3,
 	lease_expires_at = now() + $4::bigint * interval '1 microsecond',
 	updated_at = now()
-FROM due WHERE t.id = due.id
+WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM due))
 RETURNING ` + "t.id, t.task_type, t.status, t.priority, t.payload, t.result, t.max_attempts, t.current_attempt, " +
 	"t.last_error, t.retry_strategy, t.created_at, t.updated_at, t.scheduled_at, t.started_at, t.completed_at, " +
 	"t.created_by, t.metadata, t.trace_context"
@@ -98,12 +108,12 @@ type outcome struct {
 	unstorable bool
 }
 
-// completeSQL writes a batch of outcomes in one statement. The guard on
-// locked_by and current_attempt drops the outcome of an attempt whose lease
-// was taken back in the meantime: the task belongs to someone else now.
-// (locked_by is set exactly while a task runs: the tasks_lease_check
-// constraint says so, and status is left out of the guard so that the
-// planner is not drawn to tasks_lease_idx.)
+// completeSQL writes a batch of outcomes in one statement (under
+// batchPlans). The guard on locked_by and current_attempt drops the outcome
+// of an attempt whose lease was taken back in the meantime: the task belongs
+// to someone else now. (locked_by is set exactly while a task runs: the
+// tasks_lease_check constraint says so, and status is left out of the guard
+// so that the planner is not drawn to tasks_lease_idx.)
 const completeSQL = `
 UPDATE tasks AS t SET
 	status = CASE u.kind
@@ -121,12 +131,13 @@ UPDATE tasks AS t SET
 	updated_at = now()
 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[])
 	AS u(id, attempt, kind, result, error, delay_us)
-WHERE t.id = u.id AND t.locked_by = $7 AND t.current_attempt = u.attempt`
+WHERE t.id = ANY(ARRAY(SELECT unnest($1::uuid[]))) AND t.id = u.id
+	AND t.locked_by = $7 AND t.current_attempt = u.attempt`
 
 // complete writes outcomes of tasks leased by worker and reports how many
 // rows it changed.
 func (s *Store) complete(ctx context.Context, worker string, batch []outcome) (int64, error) {
-	ids := make([]uuid.UUID, len(batch))
+	ids := make([][16]byte, len(batch))
 	attempts := make([]int32, len(batch))
 	kinds := make([]string, len(batch))
 	// Results go as text: a [][]byte would be sent as bytea[] in the query
@@ -151,37 +162,40 @@ func (s *Store) complete(ctx context.Context, worker string, batch []outcome) (i
 	return n, nil
 }
 
-// completeBatch runs completeSQL under indexPlans.
+// completeBatch runs completeSQL under batchPlans.
 func (s *Store) completeBatch(ctx context.Context, args ...any) (int64, error) {
-	return s.indexPlans(ctx, nil, completeSQL, args...)
+	return s.batchPlans(ctx, nil, completeSQL, args...)
 }
 
-// indexPlans runs sql (whose rows, if any, go to scan) with the planner held
-// to a nested loop over the primary key: a statement given an array of ids
-// touches a few hundred rows of a table that may hold millions, and
-// statistics of a queue lag behind it (a freshly drained backlog looks small
-// and full of running rows), which otherwise tempts the planner into a hash
-// join over a sequential scan of the whole table. It returns the number of
-// rows changed.
-func (s *Store) indexPlans(ctx context.Context, scan func(pgx.Rows) error, sql string, args ...any) (int64, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
+// batchPlans runs sql, a statement given an array of ids (whose rows, if
+// any, go to scan), and returns the number of rows it changed. Such a
+// statement touches a few hundred rows of a table that may hold millions,
+// and the statistics of a queue lag behind it (a freshly drained backlog
+// looks small and full of running rows), so its plan is pinned:
+//   - The rows are found with "t.id = ANY(ARRAY(SELECT unnest($ids)))": an
+//     array the planner cannot see into, which it takes for a handful of
+//     primary-key lookups, never a scan of the table, whatever its size and
+//     the batch's.
+//   - The per-task values are joined to those rows with a hash join:
+//     planSettingsSQL turns the other joins off, so the planner cannot
+//     rescan the unnested arrays once for each row (a nested loop over a
+//     misestimated side) nor walk the whole table. Sequential scans are off
+//     as well.
+//
+// The settings are sent in one batch with the statement: both run in the
+// batch's implicit transaction, in one round trip, and the settings end
+// with it.
+func (s *Store) batchPlans(ctx context.Context, scan func(pgx.Rows) error, sql string, args ...any) (int64, error) {
+	b := &pgx.Batch{}
+	b.Queue(planSettingsSQL)
+	b.Queue(sql, args...)
+	br := s.pool.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
 		return 0, err
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	b := &pgx.Batch{}
-	b.Queue(`SET LOCAL enable_seqscan = off`)
-	b.Queue(`SET LOCAL enable_hashjoin = off`)
-	b.Queue(`SET LOCAL enable_mergejoin = off`)
-	b.Queue(sql, args...)
-	br := tx.SendBatch(ctx, b)
-	for range 3 {
-		if _, err := br.Exec(); err != nil {
-			_ = br.Close()
-			return 0, err
-		}
-	}
 	var tag pgconn.CommandTag
+	var err error
 	if scan == nil {
 		tag, err = br.Exec()
 	} else {
@@ -193,7 +207,23 @@ func (s *Store) indexPlans(ctx context.Context, scan func(pgx.Rows) error, sql s
 	if err != nil {
 		return 0, err
 	}
-	return tag.RowsAffected(), tx.Commit(ctx)
+	return tag.RowsAffected(), nil
+}
+
+// planSettingsSQL is the first statement of a batchPlans batch. set_config
+// with is_local, unlike SET LOCAL, does not warn outside an explicit
+// transaction block.
+const planSettingsSQL = `SELECT set_config('enable_seqscan', 'off', true),
+	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`
+
+// uuidArray converts ids for an array parameter: pgx encodes a [16]byte
+// directly, a uuid.UUID through its text form, ten times slower.
+func uuidArray(ids []uuid.UUID) [][16]byte {
+	out := make([][16]byte, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }
 
 func scanAll(br pgx.BatchResults, scan func(pgx.Rows) error) (pgconn.CommandTag, error) {
@@ -218,21 +248,22 @@ func scanAll(br pgx.BatchResults, scan func(pgx.Rows) error) (pgconn.CommandTag,
 const heartbeatSQL = `
 UPDATE tasks AS t SET lease_expires_at = now() + $2::bigint * interval '1 microsecond'
 FROM unnest($3::uuid[], $4::int[]) AS h(id, attempt)
-WHERE t.id = h.id AND t.locked_by = $1 AND t.current_attempt = h.attempt
+WHERE t.id = ANY(ARRAY(SELECT unnest($3::uuid[]))) AND t.id = h.id
+	AND t.locked_by = $1 AND t.current_attempt = h.attempt
 RETURNING t.id`
 
 // heartbeat extends the leases of the given tasks of worker and returns the
 // ids of those it still held.
 func (s *Store) heartbeat(ctx context.Context, worker string, lease time.Duration, ids []uuid.UUID, attempts []int32) ([]uuid.UUID, error) {
 	renewed := make([]uuid.UUID, 0, len(ids))
-	_, err := s.indexPlans(ctx, func(rows pgx.Rows) error {
+	_, err := s.batchPlans(ctx, func(rows pgx.Rows) error {
 		var id uuid.UUID
 		if err := rows.Scan(&id); err != nil {
 			return err
 		}
 		renewed = append(renewed, id)
 		return nil
-	}, heartbeatSQL, worker, lease.Microseconds(), ids, attempts)
+	}, heartbeatSQL, worker, lease.Microseconds(), uuidArray(ids), attempts)
 	if err != nil {
 		return nil, fmt.Errorf("heartbeat: %w", err)
 	}
@@ -241,11 +272,12 @@ func (s *Store) heartbeat(ctx context.Context, worker string, lease time.Duratio
 
 // reap takes back tasks whose lease expired: their worker died or lost the
 // database. The attempt stays spent (the handler may have run); a task on its
-// last attempt goes to the dead letter queue.
+// last attempt goes to the dead letter queue. The rows locked are updated by
+// their ctid, as in claimSQL.
 func (s *Store) reap(ctx context.Context) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `
 		WITH expired AS (
-			SELECT id FROM tasks
+			SELECT ctid FROM tasks
 			WHERE status = 'running' AND lease_expires_at < now()
 			ORDER BY lease_expires_at LIMIT 1000
 			FOR UPDATE SKIP LOCKED
@@ -258,7 +290,7 @@ func (s *Store) reap(ctx context.Context) (int64, error) {
 			locked_by = NULL,
 			lease_expires_at = NULL,
 			updated_at = now()
-		FROM expired WHERE t.id = expired.id`)
+		WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM expired))`)
 	if err != nil {
 		return 0, fmt.Errorf("reap expired leases: %w", err)
 	}
@@ -274,12 +306,13 @@ UPDATE tasks AS t SET
 	started_at = CASE WHEN t.current_attempt = 1 THEN NULL ELSE t.started_at END,
 	scheduled_at = now(), locked_by = NULL, lease_expires_at = NULL, updated_at = now()
 FROM unnest($2::uuid[], $3::int[]) AS r(id, attempt)
-WHERE t.id = r.id AND t.locked_by = $1 AND t.current_attempt = r.attempt`
+WHERE t.id = ANY(ARRAY(SELECT unnest($2::uuid[]))) AND t.id = r.id
+	AND t.locked_by = $1 AND t.current_attempt = r.attempt`
 
 // release puts back tasks of worker without spending their attempts: the
 // last step of a shutdown, for handlers that ignored their cancelled context.
 func (s *Store) release(ctx context.Context, worker string, ids []uuid.UUID, attempts []int32) (int64, error) {
-	n, err := s.indexPlans(ctx, nil, releaseSQL, worker, ids, attempts)
+	n, err := s.batchPlans(ctx, nil, releaseSQL, worker, uuidArray(ids), attempts)
 	if err != nil {
 		return 0, fmt.Errorf("release tasks: %w", err)
 	}

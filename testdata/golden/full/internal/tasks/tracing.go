@@ -19,7 +19,7 @@ import (
 // the span of each attempt is that span's child. The W3C format alone is
 // stored and sent on, whatever the service propagates otherwise: baggage
 // may hold what a webhook's third party must not see.
-var traceFormat = propagation.TraceContext{}
+var traceFormat = propagation.TraceContext{} //nolint:gochecknoglobals // a stateless value
 
 // traceContextOf is the trace context of ctx's span as stored with a task,
 // or nil (NULL) when ctx is not traced.

@@ -49,9 +49,13 @@ type Settings struct {
 	ShutdownGrace time.Duration
 	// Breaker configures the circuit breaker of each task type, and of each
 	// key of a type whose handler is a BreakerKeyer (its own zero value is
-	// valid). Its OnStateChange is called after the worker's own. Errors
-	// marked retry.Permanent are ignored by every breaker, besides those its
-	// Ignore picks: one user's bad payloads must not defer everyone's tasks.
+	// valid). The breakers' state is shared with the other workers on the
+	// database (see sharedBreakers); Timeout is how long an opening by this
+	// worker defers the tasks on all of them. Its OnStateChange is called
+	// after the worker's own, for the transitions adopted from the other
+	// workers too. Errors marked retry.Permanent are ignored by every
+	// breaker, besides those its Ignore picks: one user's bad payloads must
+	// not defer everyone's tasks.
 	Breaker breaker.Settings
 	// DeferMin is the shortest delay of a task deferred by its breaker, so a
 	// half-open breaker busy with its trial does not make the worker spin.
@@ -65,13 +69,15 @@ type Settings struct {
 	// CompleteWait is how long the completer waits for more outcomes before it
 	// writes a batch that is not full. Default 1ms.
 	CompleteWait time.Duration
-	// Listen opens the connection the worker LISTENs on for new tasks; it
-	// must reach PostgreSQL itself, not a pooler in transaction mode, where
-	// notifications are lost. Default: one made like the pool's.
+	// Listen opens the connection the worker LISTENs on for new tasks and
+	// the other workers' breaker changes; it must reach PostgreSQL itself,
+	// not a pooler in transaction mode, where notifications are lost.
+	// Default: one made like the pool's.
 	Listen func(context.Context) (*pgx.Conn, error)
-	// PollOnly turns LISTEN off: the worker then finds new tasks by polling
-	// alone, PollInterval/2 later on average (behind a transaction pooler
-	// with no direct URL). Default false.
+	// PollOnly turns LISTEN off: the worker then finds new tasks, and the
+	// breakers other workers opened or closed, by polling alone,
+	// PollInterval/2 later on average (behind a transaction pooler with no
+	// direct URL). Default false.
 	PollOnly bool
 	// Tracer, when set, runs each attempt in a span that continues the trace
 	// of the request that created the task (tracing.go). Default nil: none.
@@ -119,6 +125,7 @@ type Worker struct {
 	metrics  *Metrics
 	types    []string
 	breakers *breakerSet
+	shared   *sharedBreakers
 
 	leases    *leases
 	running   atomic.Int64
@@ -162,26 +169,24 @@ func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, 
 		outcomes:  make(chan outcome, 2*s.Concurrency),
 		flushed:   make(chan struct{}),
 	}
-	w.breakers = newBreakerSet(reg, w.types, w.newBreaker)
+	w.shared = newSharedBreakers(w.store, s, w.types, w.log)
+	w.shared.adopted = w.breakerAdopted
+	w.breakers = newBreakerSet(reg, w.types, w.newGuard)
+	w.shared.set = w.breakers
 	w.markOK() // the health check gives Run its first window from now
 	return w
 }
 
-// newBreaker makes the breaker of a task type (key empty) or of one key of
+// newGuard makes the breaker of a task type (key empty) or of one key of
 // a type whose handler is a BreakerKeyer; only the former have a metric, so
 // that users' payloads cannot add series.
-func (w *Worker) newBreaker(taskType, key string) *breaker.Breaker {
+func (w *Worker) newGuard(taskType, key string) *guard {
+	g := &guard{key: breakerKey{taskType, key}, shared: w.shared}
 	bs := w.s.Breaker
 	bs.Ignore = ignoreForBreaker(bs.Ignore)
-	user := bs.OnStateChange
-	bs.OnStateChange = func(name string, from, to breaker.State) {
-		if key == "" {
-			w.metrics.setBreaker(taskType, to)
-		}
-		w.log.Warn("task breaker changed state", "task_type", taskType, "key", key, "from", from.String(), "to", to.String())
-		if user != nil {
-			user(name, from, to)
-		}
+	bs.OnStateChange = func(_ string, from, to breaker.State) {
+		w.shared.transitioned(g, to)
+		w.breakerChanged(g, from, to, "task breaker changed state")
 	}
 	name := taskType
 	if key == "" {
@@ -189,7 +194,23 @@ func (w *Worker) newBreaker(taskType, key string) *breaker.Breaker {
 	} else {
 		name += " " + key
 	}
-	return breaker.New(name, bs)
+	g.Breaker = breaker.New(name, bs)
+	return g
+}
+
+// breakerAdopted reports a transition taken over from another worker.
+func (w *Worker) breakerAdopted(g *guard, from, to breaker.State) {
+	w.breakerChanged(g, from, to, "task breaker state adopted from another worker")
+}
+
+func (w *Worker) breakerChanged(g *guard, from, to breaker.State, msg string) {
+	if g.key.key == "" {
+		w.metrics.setBreaker(g.key.taskType, to)
+	}
+	w.log.Warn(msg, "task_type", g.key.taskType, "key", g.key.key, "from", from.String(), "to", to.String())
+	if user := w.s.Breaker.OnStateChange; user != nil {
+		user(g.Name(), from, to)
+	}
 }
 
 // ID returns the worker's name, as written in locked_by.
@@ -198,7 +219,12 @@ func (w *Worker) ID() string { return w.s.ID }
 // Breaker returns the circuit breaker of a task type, or nil for a type the
 // worker does not handle. A type whose handler is a BreakerKeyer uses it
 // only for tasks without a key.
-func (w *Worker) Breaker(taskType string) *breaker.Breaker { return w.breakers.byType[taskType] }
+func (w *Worker) Breaker(taskType string) *breaker.Breaker {
+	if g := w.breakers.byType[taskType]; g != nil {
+		return g.Breaker
+	}
+	return nil
+}
 
 // Run registers the worker's task types, then claims and runs tasks until ctx
 // ends. It then stops claiming, lets running tasks finish for ShutdownGrace,
@@ -213,6 +239,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	w.markOK()
+	if err := w.shared.sync(ctx); err != nil && ctx.Err() == nil {
+		w.log.Error("reading the shared task breakers failed; retrying at the next poll", "err", err)
+		w.shared.requestSync()
+	}
 	w.state.Store(stateRunning)
 	// Handlers and the bookkeeping outlive ctx: they end during shutdown.
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
@@ -222,6 +252,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	bg.Go(func() { w.listen(ctx) })
 	bg.Go(func() { w.maintain(bgCtx) })
 	bg.Go(func() { w.guardLeases(bgCtx) })
+	bg.Go(func() { w.shared.run(bgCtx, w.listening.Load) })
 	stopCompleter := make(chan struct{})
 	bg.Go(func() { w.completeLoop(bgCtx, stopCompleter) })
 
@@ -331,7 +362,7 @@ func (w *Worker) fill(ctx, runCtx context.Context) bool {
 		}
 		n := min(free, w.s.ClaimBatch)
 		sent := w.leases.now()
-		claimed, err := w.store.claim(ctx, n, w.types, w.s.ID, w.s.Lease)
+		claimed, err := w.claim(ctx, n)
 		if err != nil {
 			if ctx.Err() == nil {
 				w.log.Error("claim failed; retrying at the next poll", "err", err)
@@ -347,6 +378,16 @@ func (w *Worker) fill(ctx, runCtx context.Context) bool {
 		}
 	}
 	return false
+}
+
+// claim claims up to n tasks. A stop (ctx ending) does not cut a claim
+// short: the database may have made it already, and its tasks would then
+// wait for their lease to expire. They run, or are released by the
+// shutdown, like the others.
+func (w *Worker) claim(ctx context.Context, n int) ([]*Task, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.s.Lease/3)
+	defer cancel()
+	return w.store.claim(ctx, n, w.types, w.s.ID, w.s.Lease)
 }
 
 // job is a claimed task and its lease.

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -18,7 +17,6 @@ type client struct {
 	http *http.Client
 	// dbDown reports whether the database is away right now.
 	dbDown func() bool
-	next   atomic.Uint64
 
 	mu       sync.Mutex
 	requests int

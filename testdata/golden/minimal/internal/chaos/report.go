@@ -121,10 +121,6 @@ func (r *Report) broke(format string, args ...any) {
 	r.Broken = append(r.Broken, fmt.Sprintf(format, args...))
 }
 
-func (r *Report) note(format string, args ...any) {
-	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
-}
-
 // judge applies the rules every run shares: nothing lost, nothing run twice,
 // no 5xx but 503, readiness back within ReadinessLimit of the database.
 // Workloads name their own broken rules beforehand; judge adds the rest.

@@ -126,7 +126,7 @@ func mergeEnv(v *viper.Viper, getenv func(string) string, known map[string]refle
 }
 
 // rules words parse errors of keys whose valid range is narrower than their type.
-var rules = map[string]string{
+var rules = map[string]string{ //nolint:gochecknoglobals // a table that is never written
 	"port": "must be 1–65535",
 }
 
@@ -137,7 +137,7 @@ func ruleFor(key, fallback string) string {
 	return fallback
 }
 
-var durationType = reflect.TypeFor[time.Duration]()
+var durationType = reflect.TypeFor[time.Duration]() //nolint:gochecknoglobals // a constant that Go cannot spell as one
 
 func parseAs(like reflect.Value, raw string) (any, error) {
 	switch {

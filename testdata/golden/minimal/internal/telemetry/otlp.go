@@ -271,7 +271,7 @@ func anyValue(v attribute.Value) *commonpb.AnyValue {
 	case attribute.BOOLSLICE:
 		return arrayValue(v.AsBoolSlice(), attribute.BoolValue)
 	}
-	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.Emit()}}
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v.String()}}
 }
 
 func arrayValue[T any](items []T, value func(T) attribute.Value) *commonpb.AnyValue {

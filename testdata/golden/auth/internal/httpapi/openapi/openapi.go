@@ -43,7 +43,7 @@ type Document struct {
 // shared; callers must not modify it.
 func Load() (*Document, error) { return loaded() }
 
-var loaded = sync.OnceValues(assembleEmbedded)
+var loaded = sync.OnceValues(assembleEmbedded) //nolint:gochecknoglobals // built once, read-only after
 
 func assembleEmbedded() (*Document, error) {
 	parts, err := Parts(partsFS)

@@ -337,7 +337,7 @@ func settingArgs(opts Options, throwAway bool, port int) []string {
 }
 
 // testSettings trade durability for speed: a throw-away cluster is never recovered.
-var testSettings = map[string]string{
+var testSettings = map[string]string{ //nolint:gochecknoglobals // a table that is never written
 	"fsync":              "off",
 	"synchronous_commit": "off",
 	"full_page_writes":   "off",

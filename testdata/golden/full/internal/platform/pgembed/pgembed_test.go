@@ -501,7 +501,7 @@ func TestSettingArgs(t *testing.T) {
 func TestPidFileStatus(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "postmaster.pid"), []byte("1\n/d\n1700000000\n5432\n\n127.0.0.1\n  1  2\nready   \n"), 0o600)
+	mustDo(t, os.WriteFile(filepath.Join(dir, "postmaster.pid"), []byte("1\n/d\n1700000000\n5432\n\n127.0.0.1\n  1  2\nready   \n"), 0o600))
 	if got := pidFileStatus(dir); got != "ready" {
 		t.Errorf("status = %q, want ready", got)
 	}
@@ -532,9 +532,9 @@ func TestThrowAwayClustersCopyTheCachedInitdb(t *testing.T) {
 func TestCopyTreeKeepsModes(t *testing.T) {
 	t.Parallel()
 	src := filepath.Join(t.TempDir(), "src")
-	os.MkdirAll(filepath.Join(src, "base", "1"), 0o700)
-	os.WriteFile(filepath.Join(src, "base", "1", "112"), []byte("page"), 0o600)
-	os.WriteFile(filepath.Join(src, "PG_VERSION"), []byte("15\n"), 0o644)
+	mustDo(t, os.MkdirAll(filepath.Join(src, "base", "1"), 0o700))
+	mustDo(t, os.WriteFile(filepath.Join(src, "base", "1", "112"), []byte("page"), 0o600))
+	mustDo(t, os.WriteFile(filepath.Join(src, "PG_VERSION"), []byte("15\n"), 0o644))
 	dst := filepath.Join(t.TempDir(), "dst")
 	if err := copyTree(src, dst, processAccount()); err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func (p Policy) Validate() error {
 
 func (p Policy) rand() float64 {
 	if p.Rand == nil {
-		return rand.Float64()
+		return rand.Float64() //nolint:gosec // G404: jitter needs no secrecy
 	}
 	return p.Rand()
 }

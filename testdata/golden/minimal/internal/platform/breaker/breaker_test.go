@@ -59,7 +59,7 @@ func calls(n int, fnErr error) step {
 		t.Helper()
 		for i := range n {
 			err := tb.b.Execute(context.Background(), func(context.Context) error { return fnErr })
-			if err != fnErr {
+			if err != fnErr { //nolint:errorlint // fn's own error, not wrapped
 				t.Fatalf("call %d: Execute = %v, want %v", i+1, err, fnErr)
 			}
 		}
@@ -68,6 +68,10 @@ func calls(n int, fnErr error) step {
 
 func fail(n int) step    { return calls(n, errBoom) }
 func succeed(n int) step { return calls(n, nil) }
+
+func adopt(s State, openFor time.Duration) step {
+	return func(t *testing.T, tb *bundle) { tb.b.Adopt(s, openFor) }
+}
 
 func advance(d time.Duration) step {
 	return func(t *testing.T, tb *bundle) { tb.clock.Advance(d) }
@@ -78,7 +82,7 @@ func rejected(want error) step {
 		t.Helper()
 		ran := false
 		err := tb.b.Execute(context.Background(), func(context.Context) error { ran = true; return nil })
-		if err != want || ran {
+		if err != want || ran { //nolint:errorlint // the sentinel itself, not wrapped
 			t.Fatalf("Execute = %v (ran %v), want %v without running", err, ran, want)
 		}
 	}
@@ -221,7 +225,7 @@ func TestTransitions(t *testing.T) {
 			want: []transition{{c, o}, {o, h}, {h, c}},
 		},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, adoptions...) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tb := setup(t, tt.settings)
@@ -233,6 +237,68 @@ func TestTransitions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// adoptions are the cases of TestTransitions for Adopt: a peer's state is
+// taken over without OnStateChange, and the breaker then goes on from it as
+// if it had got there itself.
+var adoptions = []struct {
+	name     string
+	settings Settings
+	steps    []step
+	want     []transition
+}{
+	{
+		name:     "a closed breaker adopts open for the time the peer has left",
+		settings: Settings{FailureThreshold: 3, Timeout: 10 * time.Second},
+		steps: []step{
+			fail(2), adopt(o, 4*time.Second), state(o), counts(Counts{}), rejected(ErrOpen),
+			retryAfter(4 * time.Second), advance(4*time.Second - 1), rejected(ErrOpen),
+		},
+	},
+	{
+		name:     "after the adopted time a trial runs and closes it as its own",
+		settings: Settings{FailureThreshold: 3, Timeout: 10 * time.Second},
+		steps:    []step{adopt(o, 4*time.Second), advance(4 * time.Second), state(h), succeed(1), state(c)},
+		want:     []transition{{o, h}, {h, c}},
+	},
+	{
+		name:     "a failed trial after an adoption reopens it for its own timeout",
+		settings: Settings{FailureThreshold: 3, Timeout: 10 * time.Second},
+		steps: []step{
+			adopt(o, 0), state(h), fail(1), state(o), retryAfter(10 * time.Second),
+		},
+		want: []transition{{o, h}, {h, o}},
+	},
+	{
+		name:     "adopting half-open is adopting open",
+		settings: Settings{Timeout: 10 * time.Second},
+		steps:    []step{adopt(h, time.Second), rejected(ErrOpen), advance(time.Second), succeed(1), state(c)},
+		want:     []transition{{o, h}, {h, c}},
+	},
+	{
+		name:     "an open breaker adopts closed and forgets its timeout",
+		settings: Settings{FailureThreshold: 1, Timeout: 10 * time.Second},
+		steps: []step{
+			fail(1), adopt(c, time.Hour), state(c), retryAfter(0), succeed(1), fail(1), state(o),
+		},
+		want: []transition{{c, o}, {c, o}},
+	},
+	{
+		name:     "a closed breaker adopting closed forgets its failures",
+		settings: Settings{FailureThreshold: 3},
+		steps:    []step{fail(2), adopt(c, 0), counts(Counts{}), fail(2), state(c), fail(1), state(o)},
+		want:     []transition{{c, o}},
+	},
+	{
+		name:     "a half-open breaker adopts open again",
+		settings: Settings{FailureThreshold: 1, SuccessThreshold: 2, Timeout: 10 * time.Second},
+		steps: []step{
+			fail(1), advance(10 * time.Second), succeed(1), adopt(o, 5*time.Second), state(o),
+			retryAfter(5 * time.Second),
+		},
+		want: []transition{{c, o}, {o, h}},
+	},
 }
 
 // halfOpen returns a bundle whose breaker has just become half-open.
@@ -255,7 +321,7 @@ func TestTrialLimit(t *testing.T) {
 	}
 	counts(Counts{Trials: 2})(t, tb)
 	_, err := tb.b.Allow()
-	if err != ErrTooManyTrials || !errors.Is(err, ErrOpen) {
+	if err != ErrTooManyTrials || !errors.Is(err, ErrOpen) { //nolint:errorlint // the sentinel itself, not wrapped
 		t.Fatalf("third trial: %v, want ErrTooManyTrials wrapping ErrOpen", err)
 	}
 	done1(true)

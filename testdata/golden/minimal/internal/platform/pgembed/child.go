@@ -141,7 +141,7 @@ func waitReady(ctx context.Context, dataDir string, c *child) error {
 		}
 		select {
 		case <-c.done:
-			return fmt.Errorf("postgres exited: %v", c.waitErr)
+			return fmt.Errorf("postgres exited: %w", c.waitErr)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:

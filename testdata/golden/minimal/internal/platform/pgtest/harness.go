@@ -15,7 +15,7 @@ import (
 
 // shared is the one package-level variable: NewDatabase takes only a testing.TB, yet all tests of a
 // process must share one server, its admin connections and the templates already built.
-var shared harness
+var shared harness //nolint:gochecknoglobals // one server per test process, as said above
 
 // harness is what the tests of one process share.
 type harness struct {
