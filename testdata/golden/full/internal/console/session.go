@@ -52,7 +52,8 @@ func sameToken(a, b string) bool {
 // setCookie writes a console cookie: HttpOnly, SameSite=Strict, scoped to
 // /console, Secure unless configured off (development over plain HTTP).
 func (cs *Console) setCookie(c *gin.Context, name, value string, maxAge time.Duration) {
-	http.SetCookie(c.Writer, &http.Cookie{
+	// Secure is off only in development, where the service speaks plain HTTP.
+	http.SetCookie(c.Writer, &http.Cookie{ //nolint:gosec // Secure from Settings.SecureCookies
 		Name: name, Value: value, Path: "/console", MaxAge: int(maxAge.Seconds()),
 		HttpOnly: true, Secure: cs.settings.SecureCookies, SameSite: http.SameSiteStrictMode,
 	})
