@@ -56,7 +56,7 @@ func TestAddTasksMergesCleanlyAfterOwnersEdits(t *testing.T) {
 	for p, want := range map[string]string{
 		"config/development.yaml":  "greeting: hi\n",
 		"README.md":                "Owned by the platform team.",
-		"internal/app/features.go": "\t\tauthFeature{},\n\t\ttasksFeature{},\n\t\t// Resources go below this line, one line each.\n\t\tproductsFeature{},\n",
+		"internal/app/features.go": "\t\tauthFeature{},\n\t\tconsoleFeature{},\n\t\ttasksFeature{},\n\t\tconsoleTasksFeature{},\n\t\t// Resources go below this line, one line each.\n\t\tproductsFeature{},\n",
 	} {
 		if !strings.Contains(g.read(p), want) {
 			t.Errorf("%s lacks %q", p, want)

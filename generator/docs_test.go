@@ -28,7 +28,7 @@ func TestGeneratedDocs(t *testing.T) {
 		served := templateRoutes(t)
 		for _, r := range served {
 			if !strings.Contains(page, "`"+r+"`") {
-				t.Errorf("docs/generated-api.md does not describe `%s` (templates/project/internal/httpapi/routes*.go)", r)
+				t.Errorf("docs/generated-api.md does not describe `%s` (templates/project/internal/httpapi/routes*.go, internal/console/routes*.go)", r)
 			}
 		}
 		for _, m := range docRoute.FindAllStringSubmatch(page, -1) {
@@ -66,16 +66,25 @@ func readDoc(t *testing.T, name string) string {
 	return string(data)
 }
 
-// templateRoutes reads routes.go and the features' routes_*.go and returns
-// "METHOD /path" for every route, following the groups' prefixes; :param
-// becomes {param}. A feature's routes hang off its parameter api, the
-// /api/v1 group.
+// paramPrefixes are the groups route functions take as a parameter: a
+// feature's API routes hang off api (/api/v1), the console's pages off root
+// (the engine) and a console section's off console (/console).
+var paramPrefixes = map[string]string{"api": "/api/v1", "root": "", "console": "/console"}
+
+// templateRoutes reads routes.go, the features' routes_*.go and the
+// console's routes*.go and returns "METHOD /path" for every route,
+// following the groups' prefixes; :param becomes {param}.
 func templateRoutes(t *testing.T) []string {
 	t.Helper()
 	names, err := fs.Glob(templates.FS, "project/internal/httpapi/routes*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	pages, err := fs.Glob(templates.FS, "project/internal/console/routes*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names = append(names, pages...)
 	var routes []string
 	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
@@ -85,8 +94,10 @@ func templateRoutes(t *testing.T) []string {
 		ast.Inspect(parseTemplate(t, name), func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.FuncType: // of a declaration or a literal
-				if hasParam(n, "api") {
-					prefix["api"] = "/api/v1"
+				for param, p := range paramPrefixes {
+					if hasParam(n, param) {
+						prefix[param] = p
+					}
 				}
 			case *ast.AssignStmt:
 				if name, group, ok := groupOf(n, prefix); ok {

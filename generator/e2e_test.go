@@ -63,6 +63,7 @@ func TestEndToEnd(t *testing.T) {
 			p.check()
 			if variant == "full" {
 				p.checkBehindPgBouncer()
+				p.checkInBrowser()
 			}
 			p.openAPIClientCompiles()
 			if variant == "full" {
@@ -129,6 +130,20 @@ func (p project) checkBehindPgBouncer() {
 	began := time.Now()
 	p.mustRun("make", "test-pgbouncer")
 	p.t.Logf("integration suite behind PgBouncer: %v", time.Since(began).Round(time.Second))
+}
+
+// checkInBrowser runs the console's scenarios in headless Chromium
+// (`make test-browser`) in the project already built and tested above.
+// A failing scenario leaves its screenshot and log in the directory the
+// test names.
+func (p project) checkInBrowser() {
+	p.t.Helper()
+	artifacts := filepath.Join(os.TempDir(), "starter-browser-artifacts")
+	began := time.Now()
+	if out, err := p.run("make", "test-browser", "BROWSER_ARTIFACTS="+artifacts); err != nil {
+		p.t.Fatalf("make test-browser: %v (screenshots and logs of failing scenarios in %s)\n%s", err, artifacts, out)
+	}
+	p.t.Logf("console in a browser: %v", time.Since(began).Round(time.Second))
 }
 
 // The client generator of the end-to-end test, pinned, and the runtime

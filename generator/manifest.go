@@ -76,8 +76,11 @@ func (m *Manifest) VariantNames() []string {
 }
 
 // Owner returns the feature a project file belongs to, or "" for core files.
+// A file matched by two features' globs needs both, so it belongs to the
+// later one (KnownFeatures lists a feature after those it requires).
 func (m *Manifest) Owner(file string) string {
-	for _, f := range KnownFeatures {
+	for i := len(KnownFeatures) - 1; i >= 0; i-- {
+		f := KnownFeatures[i]
 		for _, g := range m.Features[f] {
 			if ok, _ := matchGlob(g, file); ok {
 				return f

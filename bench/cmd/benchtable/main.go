@@ -22,7 +22,9 @@
 //  6. breaker and retry vs sony/gobreaker v2 and cenkalti/backoff v5
 //     (the ./reliability benchmarks);
 //  7. the list endpoint of a resource made by `starter generate resource`,
-//     50 rows from 100 000, with its migration's indexes vs without them.
+//     50 rows from 100 000, with its migration's indexes vs without them;
+//  8. the operator console's overview over 1 000 000 tasks vs counting them
+//     by a scan (BenchmarkOverviewMillionTasks of the templates, -tags bench).
 package main
 
 import (
@@ -55,6 +57,7 @@ type options struct {
 	rounds        int
 	repo          string // root of the starter repository
 	bench         string // the bench module (working directory of `go test -c`)
+	consoleN      int
 	work          string // scratch directory, removed at the end
 	log           io.Writer
 	httpDur       time.Duration
@@ -87,13 +90,14 @@ var allRows = []row{
 	{5, "HTTP", httpRow},
 	{6, "breaker and retry", reliabilityRow},
 	{7, "generated list endpoint", resourceListRow},
+	{8, "console", consoleRow},
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
 	o := &options{log: stderr}
 	fs := flag.NewFlagSet("benchtable", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	rows := fs.String("rows", "1,2,3,4,5,6,7", "rows to run, comma-separated")
+	rows := fs.String("rows", "1,2,3,4,5,6,7,8", "rows to run, comma-separated")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds per measurement (min/median/max are over rounds)")
 	fs.StringVar(&o.repo, "repo", "..", "root of the starter repository")
 	fs.DurationVar(&o.httpDur, "http-duration", 3*time.Second, "row 5: load duration of one round")
@@ -109,6 +113,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.riverCooldown, "queue-river-cooldown", 2*time.Millisecond,
 		"row 4: River FetchCooldown of the tuned anchor (ours claims after 2ms)")
 	fs.IntVar(&o.pgIters, "pg-iterations", 40, "row 2: databases made per approach and round")
+	fs.IntVar(&o.consoleN, "console-n", 20, "row 8: overview requests per round")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch directory (generated projects, logs)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

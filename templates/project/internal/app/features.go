@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/starter-go/starter/templates/project/internal/config"
+	"github.com/starter-go/starter/templates/project/internal/console"
 	"github.com/starter-go/starter/templates/project/internal/health"
 	"github.com/starter-go/starter/templates/project/internal/httpapi"
 	"github.com/starter-go/starter/templates/project/internal/telemetry"
@@ -22,9 +23,11 @@ func features() []feature {
 	return []feature{
 		// starter:feature auth
 		authFeature{},
+		consoleFeature{},
 		// starter:end
 		// starter:feature tasks
 		tasksFeature{},
+		consoleTasksFeature{},
 		// starter:end
 		// Resources go below this line, one line each.
 	}
@@ -59,6 +62,11 @@ type wiring struct {
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.
 	deps *httpapi.Deps
+	// starter:feature auth
+	// console is the operator console when it is on (consoleFeature),
+	// for later features to add their pages to.
+	console *console.Console
+	// starter:end
 	// tracing traces what the features do (nil: tracing is off).
 	tracing *telemetry.Tracing
 

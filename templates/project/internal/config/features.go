@@ -10,6 +10,8 @@ type Features struct {
 	Auth Auth `mapstructure:"auth"`
 	// InitialAdmin is created at start-up when no admin exists (INITIAL_ADMIN_PASSWORD…).
 	InitialAdmin InitialAdmin `mapstructure:"initial_admin"`
+	// Console is the operator console at /console.
+	Console Console `mapstructure:"console"`
 	// starter:end
 	// starter:feature tasks
 	// Tasks configures the background worker.
@@ -24,6 +26,7 @@ func featureDefaults(env string) Features {
 		// starter:feature auth
 		Auth:         authDefaults(env),
 		InitialAdmin: initialAdminDefaults(),
+		Console:      consoleDefaults(),
 		// starter:end
 		// starter:feature tasks
 		Tasks: tasksDefaults(env),
@@ -36,6 +39,7 @@ func (f *Features) validate() error {
 	return firstError(
 		// starter:feature auth
 		f.Auth.validate(),
+		f.Console.validate(),
 		// starter:end
 		// starter:feature tasks
 		f.Tasks.validate(),

@@ -19,11 +19,11 @@ func TestStatusOfCoversEveryCode(t *testing.T) {
 		apperr.CodeInternal: 500, apperr.CodeServiceUnavailable: 503, apperr.CodeServiceUnhealthy: 503,
 	}
 	for code, status := range want {
-		if got := statusOf(code); got != status {
+		if got := StatusOf(code); got != status {
 			t.Errorf("%s → %d, want %d", code, got, status)
 		}
 	}
-	if got := statusOf("SOMETHING_NEW"); got != http.StatusInternalServerError {
+	if got := StatusOf("SOMETHING_NEW"); got != http.StatusInternalServerError {
 		t.Errorf("unknown code → %d", got)
 	}
 }

@@ -75,6 +75,24 @@ func schemaError(err *openapi3.SchemaError) string {
 	return fmt.Sprintf("at /%s: %s", strings.Join(err.JSONPointer(), "/"), err.Reason)
 }
 
+// isPage reports whether path is one of the service's HTML pages outside
+// the JSON API, which the document does not describe.
+func isPage(path string) bool {
+	for _, prefix := range pagePrefixes() {
+		if path == prefix || strings.HasPrefix(path, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// pagePrefixes are the paths under which a feature serves HTML pages.
+func pagePrefixes() []string {
+	return []string{
+		"/console",
+	}
+}
+
 // Exchange is one request and its response, bodies read whole.
 type Exchange struct {
 	Request     *http.Request
@@ -86,11 +104,11 @@ type Exchange struct {
 }
 
 // Check returns how the exchange disagrees with the document, naming the
-// operation, or nil. Preflights (OPTIONS) and the test's own routes are not
-// the API's and pass.
+// operation, or nil. Preflights (OPTIONS), the test's own routes and the HTML
+// pages outside the API (the console) are not the API's and pass.
 func (c *Contract) Check(x Exchange) error {
 	req := x.Request
-	if req.Method == http.MethodOptions || strings.HasPrefix(req.URL.Path, TestRoutesPrefix) {
+	if req.Method == http.MethodOptions || strings.HasPrefix(req.URL.Path, TestRoutesPrefix) || isPage(req.URL.Path) {
 		return nil
 	}
 	// HEAD mirrors GET: the document lists the GET operation.

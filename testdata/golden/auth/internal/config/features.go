@@ -9,6 +9,8 @@ type Features struct {
 	Auth Auth `mapstructure:"auth"`
 	// InitialAdmin is created at start-up when no admin exists (INITIAL_ADMIN_PASSWORD…).
 	InitialAdmin InitialAdmin `mapstructure:"initial_admin"`
+	// Console is the operator console at /console.
+	Console Console `mapstructure:"console"`
 }
 
 // featureDefaults are the features' settings in env before any file,
@@ -17,6 +19,7 @@ func featureDefaults(env string) Features {
 	return Features{
 		Auth:         authDefaults(env),
 		InitialAdmin: initialAdminDefaults(),
+		Console:      consoleDefaults(),
 	}
 }
 
@@ -24,5 +27,6 @@ func featureDefaults(env string) Features {
 func (f *Features) validate() error {
 	return firstError(
 		f.Auth.validate(),
+		f.Console.validate(),
 	)
 }

@@ -11,8 +11,9 @@ import (
 	"example.com/demo/internal/database"
 )
 
-// statusOf is the one table from error code to HTTP status.
-func statusOf(code apperr.Code) int {
+// StatusOf is the one table from error code to HTTP status (the console
+// answers its HTML pages with it too).
+func StatusOf(code apperr.Code) int {
 	switch code {
 	case apperr.CodeValidation, apperr.CodeMalformedJSON, apperr.CodeInvalidQuery:
 		return http.StatusBadRequest
@@ -113,7 +114,7 @@ func writeErrorData(c *gin.Context, err error, data any) {
 		secs := int64(e.RetryAfter.Seconds() + 0.999)
 		c.Header("Retry-After", strconv.FormatInt(secs, 10))
 	}
-	c.AbortWithStatusJSON(statusOf(e.Code), errorEnvelope{
+	c.AbortWithStatusJSON(StatusOf(e.Code), errorEnvelope{
 		Error: errorBody{Code: e.Code, Message: e.Message, Field: e.Field},
 		Data:  data,
 	})

@@ -33,6 +33,9 @@ func (s *Server) routes() {
 	for _, add := range s.Routes {
 		add(s, api)
 	}
+	for _, add := range s.Pages {
+		add(&e.RouterGroup)
+	}
 	if s.ExtraRoutes != nil {
 		s.ExtraRoutes(api)
 	}
@@ -41,3 +44,8 @@ func (s *Server) routes() {
 // Routes adds one feature's routes under /api/v1 (api). The server gives
 // them what handlers share: its deps, the envelopes, the authentication.
 type Routes func(s *Server, api *gin.RouterGroup)
+
+// Pages adds routes outside the API (root is the engine's own group): HTML
+// pages with answers, errors and security headers of their own, which the
+// OpenAPI document does not describe.
+type Pages func(root *gin.RouterGroup)

@@ -40,6 +40,9 @@ type Deps struct {
 	Tracing *telemetry.Tracing
 	// Routes adds the routes of each feature after the core ones (routes.go).
 	Routes []Routes
+	// Pages adds routes outside /api/v1 (the console's HTML pages), after
+	// the API's.
+	Pages []Pages
 	// ExtraRoutes, when set, adds routes under /api/v1 after all others
 	// (tests use it to reach the middleware with handlers of their own).
 	ExtraRoutes func(api *gin.RouterGroup)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,6 +37,9 @@ type ListOptions struct {
 	Limit           int
 	Offset          int
 	IncludeInactive bool
+	// Search keeps the users whose username or email contains it (any
+	// letter case); empty keeps all.
+	Search string
 }
 
 // ListUsers lists the users the caller may see, newest first: active ones,
@@ -49,8 +53,13 @@ func (s *Service) ListUsers(ctx context.Context, actor Principal, opts ListOptio
 	if actor.Role != RoleAdmin {
 		where += ` AND role <> 'admin'`
 	}
+	args := []any{opts.Limit, opts.Offset}
+	if opts.Search != "" {
+		where += ` AND (username ILIKE $3 OR email ILIKE $3)`
+		args = append(args, likePattern(opts.Search))
+	}
 	rows, err := s.db.Query(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+`
-		ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`, opts.Limit, opts.Offset)
+		ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -475,4 +484,10 @@ func (s *Service) Stats(ctx context.Context) (Stats, error) {
 		return Stats{}, fmt.Errorf("user stats: %w", err)
 	}
 	return st, nil
+}
+
+// likePattern matches text containing s, its LIKE wildcards taken literally.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
 }

@@ -28,7 +28,7 @@ func (s *Server) RequireAuth(c *gin.Context) {
 		return
 	}
 	c.Set(principalKey, p)
-	setUserID(c, p.UserID.String())
+	SetUserID(c, p.UserID.String())
 	c.Next()
 }
 
@@ -67,5 +67,6 @@ func OwnerFilter(c *gin.Context) *uuid.UUID {
 	return &p.UserID
 }
 
-// setUserID records the authenticated caller for the access log line.
-func setUserID(c *gin.Context, id string) { c.Set(userIDKey, id) }
+// SetUserID records the authenticated caller for the access log line (the
+// console's sessions too).
+func SetUserID(c *gin.Context, id string) { c.Set(userIDKey, id) }

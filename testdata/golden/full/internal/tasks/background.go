@@ -96,6 +96,8 @@ func (w *Worker) maintain(ctx context.Context) {
 	every := w.s.Lease / 3
 	t := time.NewTicker(every)
 	defer t.Stop()
+	defer w.forget()
+	w.report(ctx, every)
 	reaping := w.reap(ctx, every)
 	for {
 		select {
@@ -103,6 +105,7 @@ func (w *Worker) maintain(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		w.report(ctx, every)
 		switch {
 		case !w.heartbeat(ctx, every):
 			reaping = false
@@ -303,5 +306,32 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// report tells the console this worker is alive, with its breakers' states,
+// and folds the task counters together (one worker at a time does). Neither
+// matters to the queue: a failure is logged and the next round tries again.
+func (w *Worker) report(ctx context.Context, d time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	states := make(map[string]string, len(w.breakers.byType))
+	for name, b := range w.breakers.byType {
+		states[name] = b.State().String()
+	}
+	if err := w.store.reportWorker(ctx, w.s.ID, states); err != nil && ctx.Err() == nil {
+		w.log.Warn("report worker", "err", err)
+	}
+	if err := w.store.CompactCounts(ctx); err != nil && ctx.Err() == nil {
+		w.log.Warn("compact task counts", "err", err)
+	}
+}
+
+// forget removes this worker from the list of those alive as it stops.
+func (w *Worker) forget() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := w.store.forgetWorker(ctx, w.s.ID); err != nil {
+		w.log.Warn("forget worker", "err", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"example.com/demo/internal/config"
+	"example.com/demo/internal/console"
 	"example.com/demo/internal/health"
 	"example.com/demo/internal/httpapi"
 	"example.com/demo/internal/telemetry"
@@ -21,6 +22,7 @@ import (
 func features() []feature {
 	return []feature{
 		authFeature{},
+		consoleFeature{},
 		// Resources go below this line, one line each.
 		categoriesFeature{},
 	}
@@ -55,6 +57,9 @@ type wiring struct {
 	checks *health.Registry
 	// deps are the HTTP handlers' dependencies: a feature sets its own.
 	deps *httpapi.Deps
+	// console is the operator console when it is on (consoleFeature),
+	// for later features to add their pages to.
+	console *console.Console
 	// tracing traces what the features do (nil: tracing is off).
 	tracing *telemetry.Tracing
 
