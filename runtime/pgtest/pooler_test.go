@@ -1,10 +1,16 @@
+//go:build pgbouncer
+
+// The tests that run a PgBouncer: `go test -tags pgbouncer` (starter's make test, a project's
+// make test-pgbouncer), since PgBouncer is optional for a project; without it they fail.
+
 package pgtest
 
 import (
 	"bytes"
 	"context"
-	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,9 +35,6 @@ func TestDropBehindAPoolerTerminatesNoBackend(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
 	var log lockedBuffer
 	b, err := pgembed.StartBouncer(ctx, srv.DSN("postgres"), pgembed.BouncerOptions{Log: &log})
-	if errors.Is(err, pgembed.ErrNoBouncer) && os.Getenv("CI") == "" {
-		t.Skip(err) // optional for a project; CI installs it
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,4 +104,51 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// With Pooler, the command gets a PgBouncer in front of the server as TEST_DATABASE_POOLER_URL,
+// through which the server's databases answer, and the bouncer is gone afterwards.
+func TestRunWithPoolerHandsAPgBouncerOn(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code, err := RunWith(context.Background(), RunOptions{Env: os.Environ(), Stdout: &stdout, Stderr: &stderr, Pooler: true},
+		os.Args[0], "-test.run=^TestHelperPooler$")
+	if err != nil || code != 5 {
+		t.Fatalf("exit %d, err %v; stdout %s; stderr %s", code, err, stdout.String(), stderr.String())
+	}
+	url, ok := strings.CutPrefix(strings.TrimSpace(stdout.String()), "answered through ")
+	if !ok {
+		t.Fatalf("the command printed %q", stdout.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if conn, err := pgx.Connect(ctx, url); err == nil {
+		conn.Close(ctx)
+		t.Fatal("the PgBouncer still answers after the run")
+	}
+}
+
+// TestHelperPooler is the command TestRunWithPoolerHandsAPgBouncerOn runs.
+func TestHelperPooler(t *testing.T) {
+	t.Parallel()
+	if !slices.Contains(os.Args, "-test.run=^TestHelperPooler$") {
+		return
+	}
+	url := os.Getenv("TEST_DATABASE_POOLER_URL")
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	conn, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err == nil {
+		err = conn.QueryRow(context.Background(), "SELECT 1").Scan(new(int))
+	}
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	fmt.Printf("answered through %s\n", url)
+	os.Exit(5)
 }

@@ -3,17 +3,11 @@ package pgtest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"example.com/demo/internal/platform/pgembed"
 )
 
 // RunEnv gives the command the environment it was handed, and a
@@ -60,54 +54,4 @@ func TestLookupEnvTakesTheLastValue(t *testing.T) {
 			t.Errorf("lookupEnv(%s) = %q, want %q", strings.Join(tc.env, " "), got, tc.want)
 		}
 	}
-}
-
-// With Pooler, the command gets a PgBouncer in front of the server as TEST_DATABASE_POOLER_URL,
-// through which the server's databases answer, and the bouncer is gone afterwards.
-func TestRunWithPoolerHandsAPgBouncerOn(t *testing.T) {
-	t.Parallel()
-	var stdout, stderr bytes.Buffer
-	code, err := RunWith(context.Background(), RunOptions{Env: os.Environ(), Stdout: &stdout, Stderr: &stderr, Pooler: true},
-		os.Args[0], "-test.run=^TestHelperPooler$")
-	if errors.Is(err, pgembed.ErrNoBouncer) && os.Getenv("CI") == "" {
-		t.Skip(err) // optional for a project; CI installs it
-	}
-	if err != nil || code != 5 {
-		t.Fatalf("exit %d, err %v; stdout %s; stderr %s", code, err, stdout.String(), stderr.String())
-	}
-	url, ok := strings.CutPrefix(strings.TrimSpace(stdout.String()), "answered through ")
-	if !ok {
-		t.Fatalf("the command printed %q", stdout.String())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if conn, err := pgx.Connect(ctx, url); err == nil {
-		conn.Close(ctx)
-		t.Fatal("the PgBouncer still answers after the run")
-	}
-}
-
-// TestHelperPooler is the command TestRunWithPoolerHandsAPgBouncerOn runs.
-func TestHelperPooler(t *testing.T) {
-	t.Parallel()
-	if !slices.Contains(os.Args, "-test.run=^TestHelperPooler$") {
-		return
-	}
-	url := os.Getenv("TEST_DATABASE_POOLER_URL")
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	if err == nil {
-		err = conn.QueryRow(context.Background(), "SELECT 1").Scan(new(int))
-	}
-	if err != nil {
-		fmt.Println(err)
-		os.Exit(1)
-	}
-	fmt.Printf("answered through %s\n", url)
-	os.Exit(5)
 }
