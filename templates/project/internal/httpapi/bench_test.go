@@ -19,6 +19,7 @@ import (
 
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
+	"github.com/starter-go/starter/templates/project/internal/logging"
 	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
@@ -58,7 +59,7 @@ func benchServerWith(b *testing.B, tr *telemetry.Tracing) http.Handler {
 	cfg.DatabaseURL = "postgres://unused"
 	s, err := New(Deps{
 		Config:  &cfg,
-		Logger:  slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Logger:  slog.New(logging.NewHandler(io.Discard, slog.LevelInfo)),
 		Health:  health.NewRegistry(0),
 		Metrics: prometheus.NewRegistry(),
 		Version: "bench",
