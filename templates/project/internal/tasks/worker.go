@@ -128,6 +128,7 @@ type Worker struct {
 	shared   *sharedBreakers
 
 	leases    *leases
+	minutes   *minuteStats
 	running   atomic.Int64
 	handlers  sync.WaitGroup
 	jobs      chan job
@@ -163,6 +164,7 @@ func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, 
 		metrics:   metrics,
 		types:     reg.Types(),
 		leases:    newLeases(),
+		minutes:   newMinuteStats(),
 		jobs:      make(chan job, s.Concurrency),
 		slotFreed: make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
@@ -370,6 +372,7 @@ func (w *Worker) fill(ctx, runCtx context.Context) bool {
 			return false
 		}
 		w.markOK()
+		w.minutes.started(time.Now(), claimed)
 		for i, l := range w.leases.hold(runCtx, claimed, sent+w.s.Lease) {
 			w.start(job{claimed[i], l})
 		}
