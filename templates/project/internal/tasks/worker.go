@@ -79,6 +79,10 @@ type Settings struct {
 	// PollInterval/2 later on average (behind a transaction pooler with no
 	// direct URL). Default false.
 	PollOnly bool
+	// BreakerResync is how often a worker that listens reads the shared
+	// breakers' table all the same, making good a notification it missed.
+	// Default 30s.
+	BreakerResync time.Duration
 	// Tracer, when set, runs each attempt in a span that continues the trace
 	// of the request that created the task (tracing.go). Default nil: none.
 	Tracer trace.Tracer
@@ -97,6 +101,7 @@ func (s Settings) withDefaults() Settings {
 	s.ClaimCooldown = positive(s.ClaimCooldown, 2*time.Millisecond)
 	s.CompleteBatch = positive(s.CompleteBatch, 1000)
 	s.CompleteWait = positive(s.CompleteWait, time.Millisecond)
+	s.BreakerResync = positive(s.BreakerResync, 30*time.Second)
 	return s
 }
 
