@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"encoding/hex"
 	"net/http"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"example.com/demo/internal/auth"
 )
@@ -22,7 +24,7 @@ func (s *Server) handleMe(c *gin.Context) error {
 // appendMeEnvelope appends the success envelope of me, without a message.
 func appendMeEnvelope(b []byte, me auth.Me) []byte {
 	b = append(b, `{"success":true,"data":{"id":"`...)
-	b = append(b, me.ID.String()...) // hex digits and dashes: nothing to escape
+	b = appendUUID(b, me.ID) // hex digits and dashes: nothing to escape
 	b = append(b, `","username":`...)
 	b = appendJSONString(b, me.Username)
 	b = append(b, `,"email":`...)
@@ -30,6 +32,16 @@ func appendMeEnvelope(b []byte, me auth.Me) []byte {
 	b = append(b, `,"role":`...)
 	b = appendJSONString(b, string(me.Role))
 	return append(b, `},"message":null}`...)
+}
+
+// appendUUID appends id as uuid.UUID.String writes it (8-4-4-4-12 lower-case
+// hex digits), without allocating the string.
+func appendUUID(b []byte, id uuid.UUID) []byte {
+	b = hex.AppendEncode(b, id[:4])
+	for _, part := range [][]byte{id[4:6], id[6:8], id[8:10], id[10:]} {
+		b = hex.AppendEncode(append(b, '-'), part)
+	}
+	return b
 }
 
 // appendJSONString appends s as encoding/json writes a string: a quote, a

@@ -16,6 +16,7 @@ import (
 // LineHandler is a slog.Handler that also takes lines built with Line.
 // Handler is one; a handler that wraps one and adds fields to every record
 // must add them to lines too (telemetry.LogHandler does), or not be one.
+// As before Handle, the caller asks Enabled first.
 type LineHandler interface {
 	slog.Handler
 	// Line starts a line with its time, level and message, or returns nil
