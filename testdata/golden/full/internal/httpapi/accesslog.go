@@ -35,7 +35,7 @@ func (s *Server) observe(c *gin.Context) {
 		requestID: requestID(c),
 	}
 	if uid, ok := c.Get(userIDKey); ok {
-		e.userID, _ = uid.(string) // SetUserID stores nothing else
+		e.userID, e.hasUserID = uid.(string) // SetUserID stores nothing else
 	}
 	if len(c.Errors) > 0 {
 		e.err = c.Errors.String()
@@ -43,14 +43,15 @@ func (s *Server) observe(c *gin.Context) {
 	e.log(ctx, h, start.Add(elapsed), level)
 }
 
-// accessEntry is what the access log says of a request. A field left empty
-// (user id, error) is left out of the line.
+// accessEntry is what the access log says of a request. The user id is
+// there once authentication has named the caller, the error when there is one.
 type accessEntry struct {
 	method, path string
 	status       int
 	duration     time.Duration
 	requestID    string
 	userID       string
+	hasUserID    bool
 	err          string
 }
 
@@ -76,7 +77,7 @@ func (e *accessEntry) log(ctx context.Context, h slog.Handler, t time.Time, leve
 		slog.Int64("duration_us", e.duration.Microseconds()),
 		slog.String("request_id", e.requestID),
 	)
-	if e.userID != "" {
+	if e.hasUserID {
 		r.AddAttrs(slog.String("user_id", e.userID))
 	}
 	if e.err != "" {
@@ -92,7 +93,7 @@ func (e *accessEntry) appendTo(l *logging.Line) {
 	l.Int("status", int64(e.status))
 	l.Int("duration_us", e.duration.Microseconds())
 	l.String("request_id", e.requestID)
-	if e.userID != "" {
+	if e.hasUserID {
 		l.String("user_id", e.userID)
 	}
 	if e.err != "" {

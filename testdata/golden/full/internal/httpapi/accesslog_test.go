@@ -21,7 +21,8 @@ func TestAccessLineIsSlogs(t *testing.T) {
 		level slog.Level
 	}{
 		{"probe", accessEntry{method: "GET", path: "/api/v1/health/live", status: 200, duration: 1234567 * time.Nanosecond, requestID: "a-1"}, slog.LevelInfo},
-		{"caller and error", accessEntry{method: "POST", path: "/api/v1/x", status: 500, duration: time.Second, requestID: "b", userID: "7f3c", err: "Error #01: boom\n"}, slog.LevelError},
+		{"caller and error", accessEntry{method: "POST", path: "/api/v1/x", status: 500, duration: time.Second, requestID: "b", userID: "7f3c", hasUserID: true, err: "Error #01: boom\n"}, slog.LevelError},
+		{"empty user id", accessEntry{method: "GET", path: "/", status: 200, requestID: "d", hasUserID: true}, slog.LevelInfo},
 		{"hostile path", accessEntry{method: "G\"ET", path: "/a\"}\n{\"level\":\"ERROR\x00\xff\u2028", status: 404, requestID: "c"}, slog.LevelInfo},
 	}
 	for _, tc := range cases {
