@@ -366,8 +366,12 @@ func TestKilledWorkersTaskIsFinishedByAnotherAfterLeaseExpiry(t *testing.T) {
 	<-hung
 	proxy.Cut() // the victim is gone: no heartbeat, no outcome, no release
 
-	// The survivor's own lease is long: only the victim's may expire.
-	b.app.StartWorker(registry("survivor", b.rec.handler(nil)), apptest.WorkerSettings())
+	// The survivor's own lease is longer, yet short enough for its reaper
+	// (every Lease/3) to look again soon after the victim's expires; its
+	// handler returns at once, so only the victim's lease may expire.
+	survivor := apptest.WorkerSettings()
+	survivor.Lease = 2 * s.Lease
+	b.app.StartWorker(registry("survivor", b.rec.handler(nil)), survivor)
 	done := b.app.WaitStatus(task.ID, tasks.StatusCompleted)
 	if done.CurrentAttempt != 2 || b.rec.count(task.ID) != 1 || victimRuns.Load() != 1 {
 		t.Fatalf("task %+v; survivor ran it %d times, victim %d", done, b.rec.count(task.ID), victimRuns.Load())
