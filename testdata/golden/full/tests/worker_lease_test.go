@@ -25,7 +25,10 @@ func TestHeartbeatsKeepALongTaskLeased(t *testing.T) {
 	s.Lease = time.Second
 	b.app.StartWorker(registry("marathon", b.rec.handler(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		select {
-		case <-time.After(3 * s.Lease): // three leases long
+		// One and a half leases: the task outlives the lease of its claim
+		// and that of the first heartbeat (every Lease/3), while the
+		// reaper looks for expired leases every Lease/3.
+		case <-time.After(s.Lease + s.Lease/2):
 			return "finished", nil
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
