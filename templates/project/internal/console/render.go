@@ -227,7 +227,9 @@ func (cs *Console) confirmed(c *gin.Context, question string) bool {
 	_ = c.Request.ParseForm()
 	v := confirmView{Question: question, Action: c.Request.URL.Path, Next: safeNext(c.PostForm("next"), "/console")}
 	for key, values := range c.Request.PostForm {
-		if key == "csrf" || key == "confirm" || key == "next" {
+		// A password is never written back into a page: a form that
+		// carries one confirms itself (confirm=yes).
+		if key == "csrf" || key == "confirm" || key == "next" || strings.Contains(key, "password") {
 			continue
 		}
 		for _, val := range values {

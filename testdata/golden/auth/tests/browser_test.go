@@ -352,6 +352,21 @@ func TestBrowserPagesRenderOffline(t *testing.T) {
 	b.clean()
 }
 
+// With the network to anything but the service cut off, the API's docs
+// page renders this service's document: every operation listed, one opens
+// with its parameters and responses, and nothing breaks the page's CSP.
+func TestBrowserAPIDocsRenderOffline(t *testing.T) {
+	t.Parallel()
+	app := newApp(t)
+	b := newBrowser(t, app)
+	b.open("/api/v1/docs")
+	b.waitFor("the document's title", `document.querySelector(".swagger-ui .info .title") !== null`)
+	b.waitFor("the operations", `document.querySelectorAll(".swagger-ui .opblock").length >= 10`)
+	b.do("open the login operation", chromedp.Click(chromedp.CSS(`.opblock-post[id*="login"] .opblock-summary-control`)))
+	b.waitFor("its responses", `document.querySelector('.opblock-post[id*="login"] .responses-table') !== null`)
+	b.clean()
+}
+
 // chromedpClick clicks the element a CSS selector finds first.
 func chromedpClick(css string) chromedp.Action[chromedp.Void] {
 	return chromedp.Click(chromedp.CSS(css))

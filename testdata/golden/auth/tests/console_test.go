@@ -281,6 +281,13 @@ func TestConsoleUserActions(t *testing.T) {
 	}
 	wantPage(t, admin.Post(base+"/status", url.Values{"active": {"true"}, "confirm": {"yes"}}), http.StatusSeeOther)
 
+	// The form confirms itself; a confirmation page never echoes a password.
+	wantPage(t, admin.Get(base), http.StatusOK, `<input type="hidden" name="confirm" value="yes">
+    <label>New password`)
+	if r := admin.Post(base+"/reset-password", url.Values{"new_password": {"Echoed-Passw0rd"}}); r.Status != http.StatusOK ||
+		strings.Contains(string(r.Body), "Echoed-Passw0rd") {
+		t.Fatalf("reset without confirm: %d, the page carries the password: %v", r.Status, strings.Contains(string(r.Body), "Echoed-Passw0rd"))
+	}
 	wantPage(t, admin.Post(base+"/reset-password", url.Values{"new_password": {"short"}, "confirm": {"yes"}}), http.StatusBadRequest)
 	wantPage(t, admin.Post(base+"/reset-password", url.Values{"new_password": {"Brand-New-Passw0rd"}, "confirm": {"yes"}}), http.StatusSeeOther)
 	a.app.Login(a.user.Username, "Brand-New-Passw0rd")

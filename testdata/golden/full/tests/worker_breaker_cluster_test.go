@@ -341,3 +341,40 @@ func TestBreakerStateReachesWorkersThatCannotListen(t *testing.T) {
 		t.Fatal("task_breakers still has the breaker after its trial succeeded")
 	}
 }
+
+// A worker that listens still reads the shared breakers now and then
+// (Settings.BreakerResync): an opening whose notification it never heard
+// (here the trigger that publishes it is off) reaches it all the same.
+func TestListeningWorkerRereadsTheBreakersItMissed(t *testing.T) {
+	t.Parallel()
+	b := setupWorker(t)
+	d := newDependency()
+	s := sharedDepSettings(1000, time.Minute, nil)
+	s.BreakerResync = 200 * time.Millisecond
+	reg := registry("shared-dep", d.handler())
+	reg.Register("heard", "a type whose breaker opens with a notification", d.handler())
+	w := b.app.StartWorker(reg, s)
+	ctx := context.Background()
+	openShared := func(taskType string) {
+		t.Helper()
+		_, err := b.app.DB.Exec(ctx, `INSERT INTO task_breakers (task_type, open_until, opened_by)
+			VALUES ($1, now() + interval '1 hour', 'a worker on another machine')`, taskType)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// First an opening it hears: the worker is listening, and past the
+	// reading of the table that follows its connecting.
+	openShared("heard")
+	if !apptest.Eventually(10*time.Second, func() bool { return w.Breaker("heard").State() == breaker.Open }) {
+		t.Fatalf("the worker never heard of the opening: its breaker is %s", w.Breaker("heard").State())
+	}
+	if _, err := b.app.DB.Exec(ctx, `ALTER TABLE task_breakers DISABLE TRIGGER task_breakers_notify`); err != nil {
+		t.Fatal(err)
+	}
+	openShared("shared-dep")
+	if !apptest.Eventually(10*time.Second, func() bool { return w.Breaker("shared-dep").State() == breaker.Open }) {
+		t.Fatalf("the listening worker's breaker is %s after the resync", w.Breaker("shared-dep").State())
+	}
+	deferredBy(t, b.app, d, 30*time.Minute)
+}

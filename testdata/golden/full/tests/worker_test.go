@@ -392,12 +392,35 @@ func TestExpiredLeaseOnLastAttemptGoesToDeadLetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.app.StartWorker(registry("doomed", b.rec.handler(nil)), apptest.WorkerSettings())
+	w := b.app.StartWorker(registry("doomed", b.rec.handler(nil)), apptest.WorkerSettings())
 	done := b.app.WaitStatus(task.ID, tasks.StatusFailed)
 	if done.CurrentAttempt != 1 || done.CompletedAt == nil || b.rec.count(task.ID) != 0 ||
 		done.LastError == nil || !strings.Contains(*done.LastError, "dead-worker") {
 		t.Fatalf("task %+v ran %d times", done, b.rec.count(task.ID))
 	}
+	// The reaper's failure is in the console's figures per minute, which
+	// the worker writes at the latest as it stops.
+	if err := w.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if m := minuteTotals(t, b.app); m.Failed != 1 || m.Started != 0 || m.Completed != 0 {
+		t.Fatalf("figures per minute %+v: want the one failure", m)
+	}
+}
+
+// minuteTotals adds up the console's figures per minute of the last hour.
+func minuteTotals(t *testing.T, app *apptest.TestApp) tasks.Minute {
+	t.Helper()
+	minutes, err := tasks.NewStore(app.DB).Minutes(context.Background(), time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum tasks.Minute
+	for _, m := range minutes {
+		sum.Started, sum.Completed, sum.Failed = sum.Started+m.Started, sum.Completed+m.Completed, sum.Failed+m.Failed
+		sum.WaitMS, sum.WaitMaxMS = sum.WaitMS+m.WaitMS, max(sum.WaitMaxMS, m.WaitMaxMS)
+	}
+	return sum
 }
 
 func TestShutdownReleasesTasksStillRunningAfterGrace(t *testing.T) {

@@ -144,7 +144,8 @@ func (w *Worker) heartbeat(ctx context.Context, d time.Duration) bool {
 func (w *Worker) reap(ctx context.Context, d time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	n, err := w.store.reap(ctx)
+	n, failed, err := w.store.reap(ctx)
+	w.minutes.failedByType(time.Now(), failed)
 	if err == nil {
 		err = w.store.pruneBreakers(ctx)
 	}
@@ -231,6 +232,7 @@ func (w *Worker) write(ctx context.Context, batch []outcome) {
 	switch {
 	case err == nil:
 		w.leases.drop(batch)
+		w.minutes.ended(time.Now(), batch)
 	case ctx.Err() != nil:
 		w.log.Error("writing task outcomes failed; their leases will expire", "count", len(batch), "err", err)
 	case len(batch) > 1:
@@ -310,8 +312,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // report tells the console this worker is alive, with its breakers' states,
-// and folds the task counters together (one worker at a time does). Neither
-// matters to the queue: a failure is logged and the next round tries again.
+// writes the figures per minute it counted since the last report, and folds
+// the task counters together (one worker at a time does). None of it matters
+// to the queue: a failure is logged and the next round tries again.
 func (w *Worker) report(ctx context.Context, d time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -322,15 +325,18 @@ func (w *Worker) report(ctx context.Context, d time.Duration) {
 	if err := w.store.reportWorker(ctx, w.s.ID, states); err != nil && ctx.Err() == nil {
 		w.log.Warn("report worker", "err", err)
 	}
+	w.writeMinutes(ctx)
 	if err := w.store.CompactCounts(ctx); err != nil && ctx.Err() == nil {
 		w.log.Warn("compact task counts", "err", err)
 	}
 }
 
-// forget removes this worker from the list of those alive as it stops.
+// forget writes the last figures per minute and removes this worker from
+// the list of those alive as it stops.
 func (w *Worker) forget() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	w.writeMinutes(ctx)
 	if err := w.store.forgetWorker(ctx, w.s.ID); err != nil {
 		w.log.Warn("forget worker", "err", err)
 	}

@@ -29,7 +29,7 @@ import (
 //     cannot listen (a connection pooler in transaction mode, a lost
 //     listening connection), by reading the table at every poll: then they
 //     lag by up to one PollInterval. A worker that listens reads it every
-//     listeningResync all the same. A worker reads the table once before
+//     Settings.BreakerResync all the same. A worker reads the table once before
 //     its first claim, so one started later begins with the breakers open.
 //   - Once the cool-down has passed, one worker at a time may run trial
 //     calls: the worker that takes the trial in the table (trial_by, for one
@@ -94,9 +94,14 @@ type sharedBreakers struct {
 	lease    time.Duration // how long a hold on a trial lasts
 	deferMin time.Duration // how long a refused worker waits to ask again
 	poll     time.Duration
-	log      *slog.Logger
-	epoch    time.Time
-	set      *breakerSet
+	// resyncEvery is how often a worker that listens reads the table all
+	// the same: a notification missed (a listener put behind a transaction
+	// pooler by mistake, where it hears nothing once its transaction ends;
+	// a full queue of notes) is made good within it.
+	resyncEvery time.Duration
+	log         *slog.Logger
+	epoch       time.Time
+	set         *breakerSet
 	// adopted reports a transition taken over from the others.
 	adopted func(g *guard, from, to breaker.State)
 
@@ -114,7 +119,7 @@ func newSharedBreakers(store *Store, s Settings, types []string, log *slog.Logge
 		timeout = breaker.DefaultTimeout
 	}
 	return &sharedBreakers{store: store, worker: s.ID, types: types, timeout: timeout, lease: s.Lease,
-		deferMin: s.DeferMin, poll: s.PollInterval, log: log, epoch: time.Now(),
+		deferMin: s.DeferMin, poll: s.PollInterval, resyncEvery: s.BreakerResync, log: log, epoch: time.Now(),
 		pending: map[breakerKey]breaker.State{}, kick: make(chan struct{}, 1), notes: make(chan string, 256)}
 }
 
@@ -165,16 +170,10 @@ func (s *sharedBreakers) isPending(k breakerKey) bool {
 	return ok
 }
 
-// listeningResync is how often a worker that listens reads the table all
-// the same: a notification missed (a listener put behind a transaction
-// pooler by mistake, where it hears nothing once its transaction ends; a
-// full queue of notes) is made good within it.
-const listeningResync = 30 * time.Second
-
 // run writes this worker's transitions and applies the others' until ctx
 // ends, then writes those still waiting. listening reports whether
 // notifications arrive: without them the table is read at every poll, with
-// them every listeningResync.
+// them every Settings.BreakerResync.
 func (s *sharedBreakers) run(ctx context.Context, listening func() bool) {
 	t := time.NewTicker(s.poll)
 	defer t.Stop()
@@ -192,7 +191,7 @@ func (s *sharedBreakers) run(ctx context.Context, listening func() bool) {
 		case p := <-s.notes:
 			s.applyNote(p)
 		case <-t.C:
-			if !listening() || time.Since(lastSync) >= listeningResync {
+			if !listening() || time.Since(lastSync) >= s.resyncEvery {
 				s.resync.Store(true)
 			}
 		}

@@ -12,8 +12,9 @@ import (
 )
 
 // The figures of the operator console's overview. None of them scans the
-// queue: counts and per-minute figures are kept by triggers (migration
-// 000010_tasks_console) as rows of deltas, summed here; workers report
+// queue: the counts are kept by triggers (migrations 000010_tasks_console,
+// 000011_tasks_counts) and the per-minute figures by the workers
+// (minutes.go), both as rows of deltas, summed here; workers report
 // themselves with their heartbeats.
 
 // Count is how many tasks of one type are in one status.

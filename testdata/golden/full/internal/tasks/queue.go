@@ -273,28 +273,49 @@ func (s *Store) heartbeat(ctx context.Context, worker string, lease time.Duratio
 // reap takes back tasks whose lease expired: their worker died or lost the
 // database. The attempt stays spent (the handler may have run); a task on its
 // last attempt goes to the dead letter queue. The rows locked are updated by
-// their ctid, as in claimSQL.
-func (s *Store) reap(ctx context.Context) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `
+// their ctid, as in claimSQL. It returns how many tasks it took back and how
+// many of them failed, per type.
+func (s *Store) reap(ctx context.Context) (int64, map[string]int64, error) {
+	rows, err := s.pool.Query(ctx, `
 		WITH expired AS (
 			SELECT ctid FROM tasks
 			WHERE status = 'running' AND lease_expires_at < now()
 			ORDER BY lease_expires_at LIMIT 1000
 			FOR UPDATE SKIP LOCKED
+		), reaped AS (
+			UPDATE tasks AS t SET
+				status = CASE WHEN t.current_attempt >= t.max_attempts THEN 'failed' ELSE 'retrying' END,
+				completed_at = CASE WHEN t.current_attempt >= t.max_attempts THEN now() END,
+				last_error = 'lease expired: worker ' || coalesce(t.locked_by, '?') || ' stopped before finishing attempt ' || t.current_attempt,
+				scheduled_at = now(),
+				locked_by = NULL,
+				lease_expires_at = NULL,
+				updated_at = now()
+			WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM expired))
+			RETURNING t.task_type, t.status
 		)
-		UPDATE tasks AS t SET
-			status = CASE WHEN t.current_attempt >= t.max_attempts THEN 'failed' ELSE 'retrying' END,
-			completed_at = CASE WHEN t.current_attempt >= t.max_attempts THEN now() END,
-			last_error = 'lease expired: worker ' || coalesce(t.locked_by, '?') || ' stopped before finishing attempt ' || t.current_attempt,
-			scheduled_at = now(),
-			locked_by = NULL,
-			lease_expires_at = NULL,
-			updated_at = now()
-		WHERE t.ctid = ANY(ARRAY(SELECT ctid FROM expired))`)
+		SELECT task_type, count(*), count(*) FILTER (WHERE status = 'failed') FROM reaped GROUP BY 1`)
 	if err != nil {
-		return 0, fmt.Errorf("reap expired leases: %w", err)
+		return 0, nil, fmt.Errorf("reap expired leases: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	defer rows.Close()
+	var total int64
+	failed := map[string]int64{}
+	for rows.Next() {
+		var taskType string
+		var n, f int64
+		if err := rows.Scan(&taskType, &n, &f); err != nil {
+			return 0, nil, fmt.Errorf("reap expired leases: %w", err)
+		}
+		total += n
+		if f > 0 {
+			failed[taskType] = f
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("reap expired leases: %w", err)
+	}
+	return total, failed, nil
 }
 
 // releaseSQL puts back the given tasks ($2 ids, $3 attempts) that worker $1

@@ -79,6 +79,10 @@ type Settings struct {
 	// PollInterval/2 later on average (behind a transaction pooler with no
 	// direct URL). Default false.
 	PollOnly bool
+	// BreakerResync is how often a worker that listens reads the shared
+	// breakers' table all the same, making good a notification it missed.
+	// Default 30s.
+	BreakerResync time.Duration
 	// Tracer, when set, runs each attempt in a span that continues the trace
 	// of the request that created the task (tracing.go). Default nil: none.
 	Tracer trace.Tracer
@@ -97,6 +101,7 @@ func (s Settings) withDefaults() Settings {
 	s.ClaimCooldown = positive(s.ClaimCooldown, 2*time.Millisecond)
 	s.CompleteBatch = positive(s.CompleteBatch, 1000)
 	s.CompleteWait = positive(s.CompleteWait, time.Millisecond)
+	s.BreakerResync = positive(s.BreakerResync, 30*time.Second)
 	return s
 }
 
@@ -128,6 +133,7 @@ type Worker struct {
 	shared   *sharedBreakers
 
 	leases    *leases
+	minutes   *minuteStats
 	running   atomic.Int64
 	handlers  sync.WaitGroup
 	jobs      chan job
@@ -163,6 +169,7 @@ func NewWorker(pool *pgxpool.Pool, reg *Registry, s Settings, log *slog.Logger, 
 		metrics:   metrics,
 		types:     reg.Types(),
 		leases:    newLeases(),
+		minutes:   newMinuteStats(),
 		jobs:      make(chan job, s.Concurrency),
 		slotFreed: make(chan struct{}, 1),
 		wake:      make(chan struct{}, 1),
@@ -370,6 +377,7 @@ func (w *Worker) fill(ctx, runCtx context.Context) bool {
 			return false
 		}
 		w.markOK()
+		w.minutes.started(time.Now(), claimed)
 		for i, l := range w.leases.hold(runCtx, claimed, sent+w.s.Lease) {
 			w.start(job{claimed[i], l})
 		}
