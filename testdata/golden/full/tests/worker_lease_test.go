@@ -145,7 +145,12 @@ func TestCompletionOfAnAttemptNoLongerCurrentChangesNothing(t *testing.T) {
 	s := apptest.WorkerSettings()
 	s.ID = "same-name"
 	s.Lease = time.Second
-	first, proxy := b.app.StartIsolatedWorker(registry("twice", handler), s)
+	// The first worker's lease is the one that must expire: a short one
+	// lets the second take the task back sooner; the second keeps a lease
+	// its heartbeats renew with room to spare.
+	short := s
+	short.Lease = 300 * time.Millisecond
+	first, proxy := b.app.StartIsolatedWorker(registry("twice", handler), short)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "twice", RetryStrategy: fixedRetry(10)})
 	<-firstStarted
 	proxy.Cut() // its lease expires
