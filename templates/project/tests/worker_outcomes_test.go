@@ -115,7 +115,9 @@ func TestOutcomesSurviveTheDatabaseGoingAwayForSeconds(t *testing.T) {
 	<-g.open // all n running
 	proxy.Cut()
 	close(finish) // they complete while the database is away
-	time.Sleep(3 * time.Second)
+	// Away for longer than the outcome writer takes to grow its pause
+	// between tries to the 1 s cap (10 ms doubling: tries until 1.27 s).
+	time.Sleep(1300 * time.Millisecond)
 	for _, id := range ids {
 		if cur := b.app.Task(id); cur.Status != tasks.StatusRunning {
 			t.Fatalf("task %s is %s while its worker cannot reach the database", id, cur.Status)
