@@ -14,7 +14,8 @@ import (
 )
 
 // TestEndToEnd generates every variant and holds it to the README's promise:
-// go build, go vet and gofmt are clean, go.mod is tidy, and the project's own
+// go build, go vet and gofmt are clean, go.mod is tidy, the project grown by
+// generate resource (and generate task) passes its own make lint, and its own
 // `make test` passes against a real PostgreSQL (its embedded one, or
 // TEST_DATABASE_URL when set). The auth project then has tasks added after
 // its owner's edits, and is held to the same promise. It takes minutes: `go test -short` skips it,
@@ -60,6 +61,7 @@ func TestEndToEnd(t *testing.T) {
 			if out, err := p.run("go", "mod", "tidy", "-diff"); err != nil {
 				t.Fatalf("go.mod is not tidy after generate resource:\n%s", out)
 			}
+			p.lint()
 			p.check()
 			if variant == "full" {
 				p.checkBehindPgBouncer()
@@ -280,6 +282,17 @@ func (p project) check() {
 		p.t.Errorf("gofmt -l lists files:\n%s", out)
 	}
 	p.mustRun("make", "test")
+}
+
+// lint runs the project's own make lint (golangci-lint with its
+// .golangci.yml, go vet, go mod tidy -diff) on the grown project: the code
+// generate resource and generate task write is held to the linters that
+// make lint-golden holds starter new's to.
+func (p project) lint() {
+	p.t.Helper()
+	began := time.Now()
+	p.mustRun("make", "lint")
+	p.t.Logf("make lint of the grown project: %v", time.Since(began).Round(time.Second))
 }
 
 // addTasksAfterEdits is `starter add tasks` into an auth project its owner has

@@ -25,7 +25,10 @@ func TestHeartbeatsKeepALongTaskLeased(t *testing.T) {
 	s.Lease = time.Second
 	b.app.StartWorker(registry("marathon", b.rec.handler(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		select {
-		case <-time.After(3 * s.Lease): // three leases long
+		// One and a half leases: the task outlives the lease of its claim
+		// and that of the first heartbeat (every Lease/3), while the
+		// reaper looks for expired leases every Lease/3.
+		case <-time.After(s.Lease + s.Lease/2):
 			return "finished", nil
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
@@ -142,7 +145,12 @@ func TestCompletionOfAnAttemptNoLongerCurrentChangesNothing(t *testing.T) {
 	s := apptest.WorkerSettings()
 	s.ID = "same-name"
 	s.Lease = time.Second
-	first, proxy := b.app.StartIsolatedWorker(registry("twice", handler), s)
+	// The first worker's lease is the one that must expire: a short one
+	// lets the second take the task back sooner; the second keeps a lease
+	// its heartbeats renew with room to spare.
+	short := s
+	short.Lease = 300 * time.Millisecond
+	first, proxy := b.app.StartIsolatedWorker(registry("twice", handler), short)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "twice", RetryStrategy: fixedRetry(10)})
 	<-firstStarted
 	proxy.Cut() // its lease expires

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/tasks"
 )
 
@@ -48,7 +49,9 @@ func TestBuiltinPayloadsThroughTheAPI(t *testing.T) {
 // completes: the deterministic failure retry and dead-letter tests build on.
 func TestDelayTaskFailAttemptsRetriesThenCompletes(t *testing.T) {
 	t.Parallel()
-	a, u := setupBuiltins(t, nil)
+	// Two failures open delay_task's breaker in the test environment: a
+	// short cool-down lets the retries run without waiting a second for it.
+	a, u := setupBuiltins(t, func(c *config.Config) { c.Tasks.BreakerTimeout = 20 * time.Millisecond })
 	task := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "retry_strategy": fixedRetryBody(10),
 		"payload": map[string]any{"delay_seconds": 0.01, "fail_attempts": 2, "task_id": "t-1", "test_scenario": "retry"}})
 	done := a.app.WaitStatus(task.ID, tasks.StatusCompleted)

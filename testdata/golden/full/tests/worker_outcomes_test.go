@@ -115,7 +115,9 @@ func TestOutcomesSurviveTheDatabaseGoingAwayForSeconds(t *testing.T) {
 	<-g.open // all n running
 	proxy.Cut()
 	close(finish) // they complete while the database is away
-	time.Sleep(3 * time.Second)
+	// Away for longer than the outcome writer takes to grow its pause
+	// between tries to the 1 s cap (10 ms doubling: tries until 1.27 s).
+	time.Sleep(1300 * time.Millisecond)
 	for _, id := range ids {
 		if cur := b.app.Task(id); cur.Status != tasks.StatusRunning {
 			t.Fatalf("task %s is %s while its worker cannot reach the database", id, cur.Status)
@@ -138,7 +140,10 @@ func TestHandlerIsCancelledBeforeItsUnrenewedLeaseEnds(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
 	s := apptest.WorkerSettings()
-	s.Lease = 2 * time.Second
+	// One second: the handler is cancelled after 5/6 of it, the task taken
+	// back after all of it, and the cut worker's stop retries its outcome
+	// for one more (a killed worker releases nothing).
+	s.Lease = time.Second
 	s.HandlerTimeout = time.Minute
 	started := make(chan struct{})
 	var cause error

@@ -139,7 +139,7 @@ func TestWorkerRetriesWithGrowingDelaysIntoDeadLetter(t *testing.T) {
 	b.app.StartWorker(registry("flaky", b.rec.handler(func(context.Context, *tasks.Task) (any, error) {
 		return nil, errors.New("upstream exploded")
 	})), apptest.WorkerSettings())
-	strategy := json.RawMessage(`{"type":"exponential","base_delay_ms":150,"multiplier":2,"max_delay_ms":10000,"jitter":0}`)
+	strategy := json.RawMessage(`{"type":"exponential","base_delay_ms":50,"multiplier":2,"max_delay_ms":10000,"jitter":0}`)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "flaky", MaxAttempts: 4, RetryStrategy: strategy})
 
 	// Each failure sets scheduled_at = now + delay in the statement that sets
@@ -155,7 +155,7 @@ func TestWorkerRetriesWithGrowingDelaysIntoDeadLetter(t *testing.T) {
 	if !ok {
 		t.Fatalf("task never failed: %+v", b.app.Task(task.ID))
 	}
-	want := map[int]time.Duration{1: 150 * time.Millisecond, 2: 300 * time.Millisecond, 3: 600 * time.Millisecond}
+	want := map[int]time.Duration{1: 50 * time.Millisecond, 2: 100 * time.Millisecond, 3: 200 * time.Millisecond}
 	for attempt, d := range want {
 		if got, seen := delays[attempt]; seen && got != d {
 			t.Errorf("delay after attempt %d = %s, want %s", attempt, got, d)
@@ -241,7 +241,7 @@ func TestWorkerHonoursScheduledAt(t *testing.T) {
 		started <- time.Now()
 		return nil, nil
 	})), apptest.WorkerSettings())
-	at := time.Now().Add(700 * time.Millisecond)
+	at := time.Now().Add(250 * time.Millisecond)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "later", ScheduledAt: at})
 	// Read before its time, the task must still wait (a slow machine may
 	// read it too late to tell).
@@ -366,8 +366,12 @@ func TestKilledWorkersTaskIsFinishedByAnotherAfterLeaseExpiry(t *testing.T) {
 	<-hung
 	proxy.Cut() // the victim is gone: no heartbeat, no outcome, no release
 
-	// The survivor's own lease is long: only the victim's may expire.
-	b.app.StartWorker(registry("survivor", b.rec.handler(nil)), apptest.WorkerSettings())
+	// The survivor's own lease is longer, yet short enough for its reaper
+	// (every Lease/3) to look again soon after the victim's expires; its
+	// handler returns at once, so only the victim's lease may expire.
+	survivor := apptest.WorkerSettings()
+	survivor.Lease = 2 * s.Lease
+	b.app.StartWorker(registry("survivor", b.rec.handler(nil)), survivor)
 	done := b.app.WaitStatus(task.ID, tasks.StatusCompleted)
 	if done.CurrentAttempt != 2 || b.rec.count(task.ID) != 1 || victimRuns.Load() != 1 {
 		t.Fatalf("task %+v; survivor ran it %d times, victim %d", done, b.rec.count(task.ID), victimRuns.Load())

@@ -31,3 +31,26 @@ func (l *limiter) Reset(ctx context.Context, key string)       { l.reset(ctx, ke
 func SweepRateLimits(ctx context.Context, db *pgxpool.Pool, now time.Time) (int64, error) {
 	return sweepRateLimits(ctx, db, now)
 }
+
+// HoldHashGate takes every slot of the gate that argon2id work waits for,
+// until release.
+func (s *Service) HoldHashGate() (release func()) {
+	for range cap(s.gate) {
+		s.gate <- struct{}{}
+	}
+	return func() {
+		for range cap(s.gate) {
+			<-s.gate
+		}
+	}
+}
+
+// DummyHashParams are the parameters of the hash an unknown user's login
+// verifies.
+func (s *Service) DummyHashParams() HashParams {
+	p, _, _, err := parsePHC(s.dummyHash)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}

@@ -306,26 +306,27 @@ func writeError(op string, err error) error {
 	if !errors.As(err, &pgErr) {
 		return fmt.Errorf("%s box: %w", op, err)
 	}
-	switch {
-	case pgErr.ConstraintName == "boxes_label_key":
+	switch pgErr.ConstraintName {
+	case "boxes_label_key":
 		e := apperr.Conflict("Another box has this label")
 		e.Field = "label"
 		return e
-	case pgErr.ConstraintName == "boxes_weight_key":
+	case "boxes_weight_key":
 		e := apperr.Conflict("Another box has this weight")
 		e.Field = "weight"
 		return e
-	case pgErr.ConstraintName == "boxes_shipped_on_key":
+	case "boxes_shipped_on_key":
 		e := apperr.Conflict("Another box has this shipped_on")
 		e.Field = "shipped_on"
 		return e
-	case pgErr.ConstraintName == "boxes_code_key":
+	case "boxes_code_key":
 		e := apperr.Conflict("Another box has this code")
 		e.Field = "code"
 		return e
-	case pgErr.ConstraintName == "boxes_tag_id_fkey":
+	case "boxes_tag_id_fkey":
 		return apperr.Validation("tag_id", "must be the id of an existing tag")
-	case pgErr.Code == "23503":
+	}
+	if pgErr.Code == "23503" {
 		// Rows of another resource point to this one.
 		return apperr.Conflict("Box is still referred to by other rows")
 	}

@@ -247,10 +247,11 @@ func writeError(op string, err error) error {
 	if !errors.As(err, &pgErr) {
 		return fmt.Errorf("%s product: %w", op, err)
 	}
-	switch {
-	case pgErr.ConstraintName == "products_category_id_fkey":
+	switch pgErr.ConstraintName {
+	case "products_category_id_fkey":
 		return apperr.Validation("category_id", "must be the id of an existing category")
-	case pgErr.Code == "23503":
+	}
+	if pgErr.Code == "23503" {
 		// Rows of another resource point to this one.
 		return apperr.Conflict("Product is still referred to by other rows")
 	}

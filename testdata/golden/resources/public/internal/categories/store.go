@@ -204,12 +204,13 @@ func writeError(op string, err error) error {
 	if !errors.As(err, &pgErr) {
 		return fmt.Errorf("%s category: %w", op, err)
 	}
-	switch {
-	case pgErr.ConstraintName == "categories_name_key":
+	switch pgErr.ConstraintName {
+	case "categories_name_key":
 		e := apperr.Conflict("Another category has this name")
 		e.Field = "name"
 		return e
-	case pgErr.Code == "23503":
+	}
+	if pgErr.Code == "23503" {
 		// Rows of another resource point to this one.
 		return apperr.Conflict("Category is still referred to by other rows")
 	}
