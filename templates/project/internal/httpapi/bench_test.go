@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/starter-go/starter/templates/project/internal/config"
 	"github.com/starter-go/starter/templates/project/internal/health"
+	"github.com/starter-go/starter/templates/project/internal/logging"
 	"github.com/starter-go/starter/templates/project/internal/telemetry"
 )
 
@@ -58,7 +60,7 @@ func benchServerWith(b *testing.B, tr *telemetry.Tracing) http.Handler {
 	cfg.DatabaseURL = "postgres://unused"
 	s, err := New(Deps{
 		Config:  &cfg,
-		Logger:  slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Logger:  slog.New(logging.NewHandler(io.Discard, slog.LevelInfo)),
 		Health:  health.NewRegistry(0),
 		Metrics: prometheus.NewRegistry(),
 		Version: "bench",
@@ -108,6 +110,10 @@ func BenchmarkLiveInProcess(b *testing.B) {
 	for _, bc := range benchHandlers(b) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := processCPU()
+			defer func() {
+				b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}()
 			b.RunParallel(func(pb *testing.PB) {
 				req := httptest.NewRequest(http.MethodGet, "/api/v1/health/live", nil)
 				for pb.Next() {
@@ -149,6 +155,28 @@ func BenchmarkLiveHTTP(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkAccessLog is the access log line alone: through slog's JSON
+// handler, and as a logging.Line through the service's handler.
+func BenchmarkAccessLog(b *testing.B) {
+	e := accessEntry{method: "GET", path: "/api/v1/health/live", status: 200, duration: 42 * time.Microsecond,
+		requestID: "2b1f5a7e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"}
+	for _, bc := range []struct {
+		name string
+		h    slog.Handler
+	}{
+		{"slog", slog.NewJSONHandler(io.Discard, nil)},
+		{"line", logging.NewHandler(io.Discard, slog.LevelInfo)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := context.Background()
+			for b.Loop() {
+				e.log(ctx, bc.h, time.Now(), slog.LevelInfo)
+			}
 		})
 	}
 }

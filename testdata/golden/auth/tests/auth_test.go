@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -853,5 +854,30 @@ func TestAuthRateLimitConcurrentFailures(t *testing.T) {
 	}
 	if counts[http.StatusUnauthorized] != 3 || counts[http.StatusTooManyRequests] != attempts-3 {
 		t.Fatalf("statuses %v: want exactly 3 checked attempts and the rest refused", counts)
+	}
+}
+
+// The access log line of an authenticated request names the caller; that
+// of an anonymous one has no user_id at all.
+func TestAccessLogNamesCaller(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	u := app.CreateAuthUser(auth.RoleUser)
+	cases := []struct {
+		name, path, token string
+		want              any
+	}{
+		{"authenticated", "/api/v1/auth/me", u.Token, u.ID.String()},
+		{"anonymous", "/api/v1/health/live", "", nil},
+	}
+	for _, tc := range cases {
+		r := app.GetAuth(tc.path, tc.token)
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(logLine(t, app, r.Header.Get("X-Request-ID"), "request")), &entry); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := entry["user_id"]; got != tc.want || ok != (tc.want != nil) {
+			t.Errorf("%s: user_id %v (present: %v), want %v", tc.name, got, ok, tc.want)
+		}
 	}
 }

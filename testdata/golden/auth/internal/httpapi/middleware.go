@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -103,41 +102,6 @@ func requestID(c *gin.Context) string { return c.Writer.Header().Get(headerReque
 // logger is the service logger carrying the request id, for handlers that log.
 func (s *Server) logger(c *gin.Context) *slog.Logger {
 	return s.Logger.With(slog.String("request_id", requestID(c)))
-}
-
-// observe writes the access log line and the request metrics.
-func (s *Server) observe(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	elapsed := time.Since(start)
-	status := c.Writer.Status()
-	s.metrics.observe(c.Request.Method, c.FullPath(), status, elapsed)
-	level := slog.LevelInfo
-	if status >= http.StatusInternalServerError {
-		level = slog.LevelError
-	}
-	h := s.Logger.Handler()
-	ctx := c.Request.Context() // carries the request's span, whose ids the line shows
-	if !h.Enabled(ctx, level) {
-		return
-	}
-	// The record is built by hand: Logger.LogAttrs would also walk the stack
-	// for a source location this line does not show.
-	r := slog.NewRecord(start.Add(elapsed), level, "request", 0)
-	r.AddAttrs(
-		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
-		slog.Int("status", status),
-		slog.Int64("duration_us", elapsed.Microseconds()),
-		slog.String("request_id", requestID(c)),
-	)
-	if uid, ok := c.Get(userIDKey); ok {
-		r.AddAttrs(slog.Any("user_id", uid))
-	}
-	if len(c.Errors) > 0 {
-		r.AddAttrs(slog.String("error", c.Errors.String()))
-	}
-	_ = h.Handle(ctx, r)
 }
 
 // recover turns a panic into a logged 500 without detail.

@@ -85,11 +85,6 @@ func (s *Server) handleLogoutAll(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) handleMe(c *gin.Context) error {
-	OK(c, http.StatusOK, Principal(c).Me(), "")
-	return nil
-}
-
 func (s *Server) handleRefresh(c *gin.Context) error {
 	res, err := s.Auth.Refresh(c.Request.Context(), Principal(c), s.clientIP(c))
 	if err != nil {
