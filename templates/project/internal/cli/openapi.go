@@ -27,9 +27,7 @@ func newOpenAPICmd(e *env) *cobra.Command {
 			}
 			out := doc.IndentedJSON()
 			if format == "yaml" {
-				if out, err = doc.YAML(); err != nil {
-					return err
-				}
+				out = doc.YAML()
 			}
 			_, err = e.stdout.Write(out)
 			return err

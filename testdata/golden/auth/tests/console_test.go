@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -185,6 +186,12 @@ func TestConsoleHeadersAndAssets(t *testing.T) {
 		got := a.app.Console("").Get(path)
 		if got.Status != http.StatusOK || !strings.Contains(got.Header.Get("Cache-Control"), "immutable") || len(got.Body) == 0 {
 			t.Errorf("%s: %d %q", path, got.Status, got.Header.Get("Cache-Control"))
+		}
+		// The types come from a fixed list, the same on every host.
+		types := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+			".svg": "image/svg+xml", ".LICENSE": "text/plain; charset=utf-8"}
+		if ct := got.Header.Get("Content-Type"); ct != types[filepath.Ext(path)] {
+			t.Errorf("%s: Content-Type %q", path, ct)
 		}
 		if strings.HasSuffix(path, "/htmx.LICENSE") && !strings.Contains(string(got.Body), "Zero-Clause BSD") {
 			t.Errorf("htmx's licence: %.100s", got.Body)

@@ -31,10 +31,12 @@ const baseName = "core.yaml"
 //go:embed *.yaml
 var partsFS embed.FS
 
-// Document is the assembled document.
+// Document is the assembled document, kept as bytes only: the tree of
+// yaml.Nodes it was assembled from is about a megabyte of pointers that
+// every garbage collection of the process would otherwise walk.
 type Document struct {
-	root *yaml.Node
 	json []byte
+	yaml []byte
 }
 
 // Load returns the document of the embedded parts: core.yaml first, then
@@ -63,7 +65,11 @@ func assembleEmbedded() (*Document, error) {
 	if err := encodeJSON(&buf, root); err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
-	return &Document{root: root, json: buf.Bytes()}, nil
+	yml, err := encodeYAML(root)
+	if err != nil {
+		return nil, err
+	}
+	return &Document{json: buf.Bytes(), yaml: yml}, nil
 }
 
 // Parts reads the *.yaml files of fsys in the order Load merges them.
@@ -101,12 +107,15 @@ func (d *Document) IndentedJSON() []byte {
 	return buf.Bytes()
 }
 
-// YAML is the document as YAML, in the order of its parts.
-func (d *Document) YAML() ([]byte, error) {
+// YAML is the document as YAML, in the order of its parts. The slice is
+// shared: do not modify it.
+func (d *Document) YAML() []byte { return d.yaml }
+
+func encodeYAML(root *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(d.root); err != nil {
+	if err := enc.Encode(root); err != nil {
 		return nil, fmt.Errorf("openapi yaml: %w", err)
 	}
 	if err := enc.Close(); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"slices"
@@ -42,11 +41,7 @@ func loadAssets() (*assets, error) {
 			return err
 		}
 		sum := sha256.Sum256(body)
-		ct := mime.TypeByExtension(path.Ext(p))
-		if ct == "" || path.Ext(p) == ".LICENSE" {
-			ct = "text/plain; charset=utf-8"
-		}
-		a.byName[path.Base(p)] = asset{body: body, contentType: ct, version: hex.EncodeToString(sum[:6])}
+		a.byName[path.Base(p)] = asset{body: body, contentType: contentType(p), version: hex.EncodeToString(sum[:6])}
 		return nil
 	})
 	if err != nil {
@@ -93,4 +88,21 @@ func (cs *Console) handleAsset(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "public, max-age=31536000, immutable")
 	c.Data(http.StatusOK, x.contentType, x.body)
+}
+
+// contentType names the type of an asset by its extension, from a fixed
+// list rather than the mime package: that one reads the host's tables (the
+// registry on Windows, where .js may be text/plain, which browsers refuse
+// to run under nosniff), and keeps them in memory for good.
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	default:
+		return "text/plain; charset=utf-8"
+	}
 }

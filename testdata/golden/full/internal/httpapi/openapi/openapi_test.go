@@ -154,11 +154,7 @@ func TestJSONKeepsTheOrderOfTheParts(t *testing.T) {
 		t.Errorf("order lost: openapi at %d, /health at %d, /openapi.json at %d", first, health, openapi)
 	}
 	var fromYAML, fromJSON any
-	y, err := d.YAML()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := yaml.Unmarshal(y, &fromYAML); err != nil {
+	if err := yaml.Unmarshal(d.YAML(), &fromYAML); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(d.IndentedJSON(), &fromJSON); err != nil {
