@@ -28,13 +28,6 @@ type harness struct {
 	spares   int                 // clones prepared ahead per template; set by Main, which drops them
 	refills  sync.WaitGroup
 	closing  bool
-	// lateDrops: a passing test's clone is dropped on a goroutine of its own (set by Main, which
-	// waits for them); dropping holds the drops under way, each closed when done, and dropErrs
-	// what they returned, for close to report.
-	lateDrops bool
-	dropping  map[string]chan struct{}
-	dropSlots chan struct{}
-	dropErrs  []error
 }
 
 // builder builds one template once per process and remembers the outcome; spare holds clones
@@ -88,87 +81,19 @@ func (h *harness) close(ctx context.Context) error {
 	h.closing = true
 	h.mu.Unlock()
 	h.refills.Wait()
-	h.waitDrops()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.admin != nil {
 		h.dropSpares(ctx)
 		h.admin.close()
 	}
-	h.closing, h.spares, h.lateDrops, h.dropping = false, 0, false, nil
-	err := errors.Join(h.dropErrs...)
+	h.closing, h.spares = false, 0
+	var err error
 	if h.server != nil {
-		err = errors.Join(err, h.server.Stop(ctx))
+		err = h.server.Stop(ctx)
 	}
-	h.opened, h.admin, h.server, h.err, h.builders, h.dropErrs = false, nil, nil, nil, nil, nil
+	h.opened, h.admin, h.server, h.err, h.builders = false, nil, nil, nil, nil
 	return err
-}
-
-// maxLateDrops bounds the drops under way at once: a test's cleanup waits for a slot, so a suite
-// faster than its drops slows down to their pace instead of opening ever more connections.
-const maxLateDrops = 4
-
-// release drops a passing test's clone. Under Main it returns at once and the drop runs on a
-// goroutine of its own, its error kept for close: DROP DATABASE waits for the clone's backends to
-// exit, and PostgreSQL checks for them every 100 ms, so a test whose pool has just closed would
-// often wait 100 ms for nothing. Elsewhere it drops before returning.
-func (h *harness) release(a *admin, name string) error {
-	h.mu.Lock()
-	late := h.lateDrops && !h.closing
-	if late {
-		if h.dropping == nil {
-			h.dropping, h.dropSlots = map[string]chan struct{}{}, make(chan struct{}, maxLateDrops)
-		}
-		h.dropping[name] = make(chan struct{}) // under mu: close waits only after no more can be added
-	}
-	slots := h.dropSlots
-	h.mu.Unlock()
-	if !late {
-		return dropWithin(a, name)
-	}
-	slots <- struct{}{}
-	go func() {
-		err := dropWithin(a, name)
-		<-slots
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if err != nil {
-			h.dropErrs = append(h.dropErrs, fmt.Errorf("pgtest: %w", err))
-		}
-		close(h.dropping[name])
-		delete(h.dropping, name)
-	}()
-	return nil
-}
-
-// waitDrop returns once the late drop of name, if one is under way, is done.
-func (h *harness) waitDrop(name string) {
-	h.mu.Lock()
-	done := h.dropping[name]
-	h.mu.Unlock()
-	if done != nil {
-		<-done
-	}
-}
-
-// waitDrops returns once every late drop under way is done.
-func (h *harness) waitDrops() {
-	h.mu.Lock()
-	names := make([]string, 0, len(h.dropping))
-	for name := range h.dropping {
-		names = append(names, name)
-	}
-	h.mu.Unlock()
-	for _, name := range names {
-		h.waitDrop(name)
-	}
-}
-
-// dropWithin drops a clone, giving up after a minute.
-func dropWithin(a *admin, name string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return a.drop(ctx, name)
 }
 
 // clone makes a database from m's template, building the template first when this process has

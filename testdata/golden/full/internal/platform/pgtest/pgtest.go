@@ -5,8 +5,7 @@
 // PostgreSQL advisory lock (so parallel test binaries do not race) and marked as a template only
 // after the migrations succeed; a changed migration set gets a new template, and the templates of
 // the project's older sets are dropped then. Each test gets a clone (CREATE DATABASE
-// … TEMPLATE …), dropped when the test ends (under [Main] while the next tests run), or kept and
-// logged when it failed.
+// … TEMPLATE …), dropped when the test ends, or kept and logged when it failed.
 //
 // The server is TEST_DATABASE_URL when set (an admin DSN: a user allowed to create databases), else
 // a throw-away embedded server (package pgembed) started by the first test that needs it and
@@ -53,8 +52,7 @@ const howToProvide = "set TEST_DATABASE_URL to an admin DSN of a PostgreSQL serv
 
 // NewDatabase returns the DSN of a fresh database for this test, migrated by m.
 //
-// The database is dropped in a Cleanup registered here (under [Main], on a goroutine of its own,
-// while the next tests run; Main waits for it). Cleanups run last-registered first, so
+// The database is dropped in a Cleanup registered here. Cleanups run last-registered first, so
 // close the test's pools and connections in a Cleanup registered after NewDatabase returns (as
 // t.Cleanup(pool.Close) right after opening the pool does); connections still open when the
 // database is dropped are terminated. When the test failed, the database is kept and its name
@@ -75,7 +73,9 @@ func NewDatabase(t testing.TB, m Migrator) string {
 			t.Logf("pgtest: kept database %s of the failed test: %s", name, redacted(dsn))
 			return
 		}
-		if err := shared.release(a, name); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := a.drop(ctx, name); err != nil {
 			t.Errorf("pgtest: %v", err)
 		}
 	})
@@ -88,14 +88,11 @@ const defaultSpares = 2
 // Main runs the tests, then drops the clones prepared ahead and stops the embedded server this
 // process started, if any. Call it from TestMain: func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
 //
-// Only under Main are clones prepared ahead (a test then gets its database without waiting), and
-// the clones of passing tests dropped while the next tests run (a test then ends without waiting
-// for its DROP DATABASE): without Main nothing would drop the spares or wait for the drops when the
-// process ends. A drop that fails makes Main print the error and return 1.
+// Only under Main are clones prepared ahead (a test then gets its database without waiting):
+// without it nothing would drop the spares when the process ends.
 func Main(m *testing.M) int {
 	shared.mu.Lock()
 	shared.spares = defaultSpares
-	shared.lateDrops = true
 	shared.mu.Unlock()
 	code := m.Run()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -43,7 +43,6 @@ func TestDatabaseOfPassingTestIsDropped(t *testing.T) {
 	conn := connect(t, dsn) // left open on purpose: the drop must not wait for it
 	_ = conn
 	f.finish()
-	shared.waitDrop(dbName(t, dsn)) // under Main the drop runs after the test
 	if exists(t, a, dbName(t, dsn)) {
 		t.Errorf("database %s of a passing test still exists", dbName(t, dsn))
 	}
@@ -98,7 +97,6 @@ func TestParallelCallsGetDistinctDatabases(t *testing.T) {
 	}
 	for i, f := range fakes {
 		f.finish()
-		shared.waitDrop(dbName(t, dsns[i])) // under Main the drop runs after the test
 		if exists(t, a, dbName(t, dsns[i])) {
 			t.Errorf("database %s not dropped", dbName(t, dsns[i]))
 		}
@@ -418,34 +416,6 @@ func TestSparesArePreparedAndDroppedOnClose(t *testing.T) {
 	}
 	if got := names(st.Clones); len(got) != 2 || !slices.Contains(got, taken) || !slices.Contains(got, second) {
 		t.Errorf("after close clones = %v, want only the taken %s and %s", got, taken, second)
-	}
-}
-
-// Under Main a passing test's clone is dropped after the test returns: close must still wait for
-// every such drop, and report the ones that failed.
-func TestLateDropsAreDoneAndReportedByClose(t *testing.T) {
-	t.Parallel()
-	iso := isolated(t)
-	ctx := context.Background()
-	h := &harness{opened: true, admin: iso, lateDrops: true}
-	name, err := h.clone(ctx, iso, sample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = connect(t, iso.dsnFor(name)) // left open, as a test's pool may be: the drop waits for its backend
-	if err := h.release(iso, name); err != nil {
-		t.Fatalf("late drop: %v", err)
-	}
-	tpl := iso.templateName(sample) // a template cannot be dropped: this drop fails
-	if err := h.release(iso, tpl); err != nil {
-		t.Fatalf("late drop: %v", err)
-	}
-	err = h.close(ctx)
-	if err == nil || !strings.Contains(err.Error(), tpl) {
-		t.Errorf("close = %v, want the failed drop of %s", err, tpl)
-	}
-	if exists(t, iso, name) {
-		t.Errorf("clone %s still exists after close", name)
 	}
 }
 
