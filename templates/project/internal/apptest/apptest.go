@@ -215,6 +215,11 @@ func (ta *TestApp) start(s settings, opts ...app.Option) error {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	t.Cleanup(func() {
+		// The client's idle connections go first: net/http's Shutdown waits
+		// for a connection that never carried a request until it is 5 s old
+		// (a transport may dial one and then use another), as long as the
+		// shutdown timeout here.
+		transport.CloseIdleConnections()
 		stop()
 		if err := <-served; err != nil {
 			t.Errorf("apptest: serve: %v", err)
