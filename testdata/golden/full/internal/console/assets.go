@@ -11,6 +11,8 @@ import (
 	"slices"
 
 	"github.com/gin-gonic/gin"
+
+	"example.com/demo/internal/webasset"
 )
 
 // The console's own files: htmx (https://htmx.org, from npm's htmx.org,
@@ -41,7 +43,7 @@ func loadAssets() (*assets, error) {
 			return err
 		}
 		sum := sha256.Sum256(body)
-		a.byName[path.Base(p)] = asset{body: body, contentType: contentType(p), version: hex.EncodeToString(sum[:6])}
+		a.byName[path.Base(p)] = asset{body: body, contentType: webasset.ContentType(p), version: hex.EncodeToString(sum[:6])}
 		return nil
 	})
 	if err != nil {
@@ -88,21 +90,4 @@ func (cs *Console) handleAsset(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "public, max-age=31536000, immutable")
 	c.Data(http.StatusOK, x.contentType, x.body)
-}
-
-// contentType names the type of an asset by its extension, from a fixed
-// list rather than the mime package: that one reads the host's tables (the
-// registry on Windows, where .js may be text/plain, which browsers refuse
-// to run under nosniff), and keeps them in memory for good.
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".svg":
-		return "image/svg+xml"
-	default:
-		return "text/plain; charset=utf-8"
-	}
 }

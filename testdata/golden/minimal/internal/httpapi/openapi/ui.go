@@ -5,9 +5,10 @@ import (
 	"embed"
 	"encoding/hex"
 	"io/fs"
-	"path"
 	"slices"
 	"sync"
+
+	"example.com/demo/internal/webasset"
 )
 
 // RendererVersion is the version of Swagger UI, the docs page, vendored in
@@ -82,22 +83,9 @@ var assets = sync.OnceValue(func() map[string]Asset { //nolint:gochecknoglobals 
 		sum := sha256.Sum256(body)
 		files[e.Name()] = Asset{
 			Body:        body,
-			ContentType: contentType(e.Name()),
+			ContentType: webasset.ContentType(e.Name()),
 			ETag:        `"` + hex.EncodeToString(sum[:16]) + `"`,
 		}
 	}
 	return files
 })
-
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".html":
-		return "text/html; charset=utf-8"
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	default:
-		return "text/plain; charset=utf-8"
-	}
-}
