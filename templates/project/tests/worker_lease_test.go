@@ -47,6 +47,7 @@ func TestShutdownReleasesATaskWhoseHandlerIgnoresCancellation(t *testing.T) {
 	started, unblock := make(chan struct{}), make(chan struct{})
 	s := apptest.WorkerSettings()
 	s.ShutdownGrace = 10 * time.Millisecond
+	s.CancelWait = 10 * time.Millisecond // the handler never returns: no need to wait the default second
 	w := b.app.StartWorker(registry("stubborn", b.rec.handler(func(context.Context, *tasks.Task) (any, error) {
 		close(started)
 		<-unblock // deaf to its context
