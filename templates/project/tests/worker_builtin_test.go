@@ -309,10 +309,10 @@ func TestReportGenerationTaskAggregatesTasks(t *testing.T) {
 func TestDelayTaskSleepsFractionalSeconds(t *testing.T) {
 	t.Parallel()
 	a, u := setupBuiltins(t, nil)
-	task := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "payload": map[string]any{"delay_seconds": 0.25}})
+	task := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "payload": map[string]any{"delay_seconds": 0.05}})
 	done := a.app.WaitStatus(task.ID, tasks.StatusCompleted)
 	res := resultOf(t, done)
-	if res["delay_seconds"] != 0.25 || done.CompletedAt.Sub(*done.StartedAt) < 250*time.Millisecond {
+	if res["delay_seconds"] != 0.05 || done.CompletedAt.Sub(*done.StartedAt) < 50*time.Millisecond {
 		t.Fatalf("delay %v from %s to %s", res, done.StartedAt, done.CompletedAt)
 	}
 	bad := a.app.CreateTask(u.token, map[string]any{"task_type": "delay_task", "payload": map[string]any{"delay_seconds": -1}})

@@ -241,7 +241,7 @@ func TestWorkerHonoursScheduledAt(t *testing.T) {
 		started <- time.Now()
 		return nil, nil
 	})), apptest.WorkerSettings())
-	at := time.Now().Add(250 * time.Millisecond)
+	at := time.Now().Add(100 * time.Millisecond)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "later", ScheduledAt: at})
 	// Read before its time, the task must still wait (a slow machine may
 	// read it too late to tell).
@@ -448,13 +448,20 @@ func TestShutdownReleasesTasksStillRunningAfterGrace(t *testing.T) {
 func TestShutdownLetsRunningTasksFinishWithinGrace(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
-	started := make(chan struct{})
+	started, stopping := make(chan struct{}), make(chan struct{})
 	s := apptest.WorkerSettings()
 	s.ShutdownGrace = 20 * time.Second
 	w := b.app.StartWorker(registry("finisher", b.rec.handler(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		close(started)
+		// It finishes 50ms after the stop began: a worker that cancels
+		// at once, ignoring the grace, has cancelled it by then.
 		select {
-		case <-time.After(300 * time.Millisecond):
+		case <-stopping:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
 			return "finished", nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -462,7 +469,13 @@ func TestShutdownLetsRunningTasksFinishWithinGrace(t *testing.T) {
 	})), s)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "finisher"})
 	<-started
-	if err := w.Stop(); err != nil {
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Stop() }()
+	if !apptest.Eventually(30*time.Second, func() bool { _, err := w.Check(context.Background()); return err != nil }) {
+		t.Fatal("the worker never began to stop")
+	}
+	close(stopping)
+	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
 	cur := b.app.Task(task.ID)
