@@ -355,7 +355,7 @@ func TestKilledWorkersTaskIsFinishedByAnotherAfterLeaseExpiry(t *testing.T) {
 	hung := make(chan struct{})
 	var victimRuns atomic.Int64
 	s := apptest.WorkerSettings()
-	s.Lease = 600 * time.Millisecond
+	s.Lease = 300 * time.Millisecond // it only has to expire
 	_, proxy := b.app.StartIsolatedWorker(registry("survivor", tasks.HandlerFunc(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		victimRuns.Add(1)
 		close(hung)
