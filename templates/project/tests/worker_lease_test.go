@@ -22,7 +22,7 @@ func TestHeartbeatsKeepALongTaskLeased(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
 	s := apptest.WorkerSettings()
-	s.Lease = time.Second
+	s.Lease = 600 * time.Millisecond
 	b.app.StartWorker(registry("marathon", b.rec.handler(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		select {
 		// One and a half leases: the task outlives the lease of its claim

@@ -139,7 +139,7 @@ func TestWorkerRetriesWithGrowingDelaysIntoDeadLetter(t *testing.T) {
 	b.app.StartWorker(registry("flaky", b.rec.handler(func(context.Context, *tasks.Task) (any, error) {
 		return nil, errors.New("upstream exploded")
 	})), apptest.WorkerSettings())
-	strategy := json.RawMessage(`{"type":"exponential","base_delay_ms":50,"multiplier":2,"max_delay_ms":10000,"jitter":0}`)
+	strategy := json.RawMessage(`{"type":"exponential","base_delay_ms":25,"multiplier":2,"max_delay_ms":10000,"jitter":0}`)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "flaky", MaxAttempts: 4, RetryStrategy: strategy})
 
 	// Each failure sets scheduled_at = now + delay in the statement that sets
@@ -155,7 +155,7 @@ func TestWorkerRetriesWithGrowingDelaysIntoDeadLetter(t *testing.T) {
 	if !ok {
 		t.Fatalf("task never failed: %+v", b.app.Task(task.ID))
 	}
-	want := map[int]time.Duration{1: 50 * time.Millisecond, 2: 100 * time.Millisecond, 3: 200 * time.Millisecond}
+	want := map[int]time.Duration{1: 25 * time.Millisecond, 2: 50 * time.Millisecond, 3: 100 * time.Millisecond}
 	for attempt, d := range want {
 		if got, seen := delays[attempt]; seen && got != d {
 			t.Errorf("delay after attempt %d = %s, want %s", attempt, got, d)
