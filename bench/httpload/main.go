@@ -4,7 +4,10 @@
 //
 // serves the anchor: a bare gin.New() engine (no middleware) whose only
 // handler, GET /api/v1/health/live, writes the same body as the generated
-// service's liveness probe;
+// service's liveness probe; with -headers it also writes the headers the
+// service puts on every answer in production (security headers and a
+// request id, a constant here), so that what the service costs beyond them
+// can be told from what they cost;
 //
 //	httpload load -url http://127.0.0.1:8081/api/v1/health/live -c 32 -d 3s [-H 'Authorization: Bearer …']
 //
@@ -57,12 +60,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
+	withHeaders := fs.Bool("headers", false, "also write the service's security headers and a request id")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.GET("/api/v1/health/live", live)
+	if *withHeaders {
+		e.GET("/api/v1/health/live", liveWithHeaders())
+	} else {
+		e.GET("/api/v1/health/live", live)
+	}
 	srv := &http.Server{Addr: *addr, Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -85,6 +93,30 @@ func live(c *gin.Context) {
 	buf = time.Now().UTC().AppendFormat(buf, time.RFC3339Nano)
 	buf = append(buf, `","probe":"liveness"},"message":null}`...)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf)
+}
+
+// liveWithHeaders is live plus the headers of a production answer of the
+// generated service other than Content-Type, Content-Length and Date. Each
+// value is shared by every answer, as the service shares its own.
+func liveWithHeaders() gin.HandlerFunc {
+	fixed := []struct {
+		key   string
+		value []string
+	}{
+		{"X-Request-Id", []string{"2b1f5a7e-3c4d-4e5f-8a9b-0c1d2e3f4a5b"}},
+		{"X-Content-Type-Options", []string{"nosniff"}},
+		{"X-Frame-Options", []string{"DENY"}},
+		{"Referrer-Policy", []string{"no-referrer"}},
+		{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+		{"Strict-Transport-Security", []string{"max-age=63072000; includeSubDomains"}},
+	}
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		for _, kv := range fixed {
+			h[kv.key] = kv.value
+		}
+		live(c)
+	}
 }
 
 type headers []string

@@ -27,8 +27,9 @@ import (
 // else ./httpload load. A second instance of the service reaches the same
 // database through a PgBouncer in transaction mode (pgembed.StartBouncer)
 // without a direct URL, as a service behind a pooler runs: its /auth/me is
-// measured against the direct one's. Within a round the five targets run
-// back to back.
+// measured against the direct one's. A second bare gin writes the
+// service's headers too, which tells what the headers cost from what the
+// service costs beyond them. Within a round the six targets run back to back.
 func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 	loader, err := pickLoader(o)
 	if err != nil {
@@ -74,6 +75,11 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 		return nil, err
 	}
 	defer stopBare()
+	headersURL, stopHeaders, err := startServer(ctx, o, "bare-gin-headers", dir, os.Environ(), httpload, "serve", "-headers", "-addr")
+	if err != nil {
+		return nil, err
+	}
+	defer stopHeaders()
 	token, err := sessionToken(ctx, oursURL)
 	if err != nil {
 		return nil, err
@@ -84,6 +90,7 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 		name, url, token string
 	}{
 		{"bare", bareURL + live, ""},
+		{"bare-headers", headersURL + live, ""},
 		{"live", oursURL + live, ""},
 		{"me", oursURL + me, token},
 		{"openapi", oursURL + doc, ""},
@@ -121,17 +128,25 @@ func httpRow(ctx context.Context, o *options) ([]measurement, error) {
 	p99 := func(r loadResult) float64 { return r.p99 }
 	liveRPS := mk(fmt.Sprintf("GET %s (%s): throughput", live, setting), "live", "req/s", rps)
 	liveRPS.target, liveRPS.meets = "≥ 0.8×", atLeast(0.8)
-	pooled := func(what, unit string, get func(loadResult) float64) measurement {
-		m := mk(what, "me-pgbouncer", unit, get)
-		m.anchor, m.theirs = "direct", nil
-		for _, r := range results["me"] {
+	against := func(m measurement, anchor, name string, get func(loadResult) float64) measurement {
+		m.anchor, m.theirs = anchor, nil
+		for _, r := range results[name] {
 			m.theirs = append(m.theirs, get(r))
 		}
 		return m
 	}
+	pooled := func(what, unit string, get func(loadResult) float64) measurement {
+		return against(mk(what, "me-pgbouncer", unit, get), "direct", "me", get)
+	}
+	// The same probe against a bare gin that also writes the service's
+	// headers: what the middleware costs beyond what the headers cost.
+	liveBeyondHeaders := against(mk(fmt.Sprintf("GET %s (%s): throughput, against the same headers", live, setting), "live", "req/s", rps),
+		"bare gin writing the same headers", "bare-headers", rps)
 	return []measurement{
 		liveRPS,
 		mk(fmt.Sprintf("GET %s: p99", live), "live", "ms", p99),
+		liveBeyondHeaders,
+		mk(fmt.Sprintf("GET %s, bare gin writing the service's headers (%s): throughput", live, setting), "bare-headers", "req/s", rps),
 		mk(fmt.Sprintf("GET %s, authenticated (%s): throughput", me, setting), "me", "req/s", rps),
 		mk(fmt.Sprintf("GET %s: p99", me), "me", "ms", p99),
 		mk(fmt.Sprintf("GET %s, the whole document from memory (%s): throughput", doc, setting), "openapi", "req/s", rps),
