@@ -2,7 +2,11 @@ package pgembed
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -27,9 +31,38 @@ func newPassword() string {
 	return hex.EncodeToString(b)
 }
 
+// scramIterations is the PBKDF2 iteration count of the stored password. Iterations slow down
+// the guessing of a weak password from a stolen hash; this one is 192 random bits, past any
+// guessing, while each connection pays them again on the client: PostgreSQL's 4096 cost half a
+// millisecond of CPU per connection, a test suite opens thousands.
+const scramIterations = 1
+
+// scramSecret is the scram-sha-256 secret of password as PostgreSQL stores it (RFC 5802 and
+// 7677: StoredKey and ServerKey from the salted password). Given to ALTER ROLE … PASSWORD in
+// place of the password, it is stored as it is, with its iteration count.
+func scramSecret(password string) string {
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt)
+	salted, err := pbkdf2.Key(sha256.New, password, salt, scramIterations, sha256.Size)
+	if err != nil {
+		panic(err) // only for key lengths FIPS 140 mode refuses; sha256.Size is not one
+	}
+	clientKey := hmacSHA256(salted, "Client Key")
+	storedKey := sha256.Sum256(clientKey)
+	b64 := base64.StdEncoding.EncodeToString
+	return fmt.Sprintf("SCRAM-SHA-256$%d:%s$%s:%s", scramIterations, b64(salt),
+		b64(storedKey[:]), b64(hmacSHA256(salted, "Server Key")))
+}
+
+func hmacSHA256(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}
+
 // initCluster runs initdb into dataDir with a new password for the superuser, then stores it in
-// the data directory. initdb reads the password from a file in a private directory next to
-// dataDir, removed afterwards.
+// the data directory. initdb reads the password's secret (scramSecret) from a file in a private
+// directory next to dataDir, removed afterwards.
 func initCluster(ctx context.Context, bin, dataDir string, throwAway bool, acct account, out *tail) error {
 	tmp, err := os.MkdirTemp(filepath.Dir(dataDir), ".pgembed-init-")
 	if err != nil {
@@ -41,7 +74,7 @@ func initCluster(ctx context.Context, bin, dataDir string, throwAway bool, acct 
 	}
 	password := newPassword()
 	pwFile := filepath.Join(tmp, "password")
-	if err := writePrivateFile(pwFile, []byte(password+"\n"), acct); err != nil {
+	if err := writePrivateFile(pwFile, []byte(scramSecret(password)+"\n"), acct); err != nil {
 		return err
 	}
 	if err := initdb(ctx, bin, dataDir, pwFile, throwAway, acct, out); err != nil {
@@ -87,7 +120,7 @@ func clusterPassword(ctx context.Context, bin, dataDir string, acct account, out
 // command line, which other users can read.
 func setPassword(ctx context.Context, bin, dataDir, password string, acct account, out *tail) error {
 	args := []string{"--single", "-D", dataDir, "-c", "password_encryption=scram-sha-256", "postgres"}
-	stdin := strings.NewReader("ALTER ROLE " + User + " PASSWORD '" + password + "';\n")
+	stdin := strings.NewReader("ALTER ROLE " + User + " PASSWORD '" + scramSecret(password) + "';\n")
 	c, err := startChild(filepath.Join(bin, "postgres"+hostLayout().exe), args, dataDir, acct, stopKill, stdin, out)
 	if err == nil {
 		err = c.wait(ctx)

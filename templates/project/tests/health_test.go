@@ -140,7 +140,7 @@ func TestProbesFailWhenDatabaseHangs(t *testing.T) {
 		t.Run(strings.TrimPrefix(tc.path, "/api/v1/"), func(t *testing.T) {
 			t.Parallel()
 			app := newApp(t, apptest.WithDBProxy(), apptest.WithConfig(func(c *config.Config) {
-				c.HealthCheckTimeout = 200 * time.Millisecond
+				c.HealthCheckTimeout = 50 * time.Millisecond
 			}))
 			app.Proxy.Stall()
 			r := app.Get(tc.path)
@@ -150,7 +150,7 @@ func TestProbesFailWhenDatabaseHangs(t *testing.T) {
 				t.Fatalf("503 without data: %s", r.Body)
 			}
 			got := data.Checks[tc.check]
-			if data.Status != tc.status || got.Status != health.StatusUnhealthy || got.Message != "timed out after 200ms" {
+			if data.Status != tc.status || got.Status != health.StatusUnhealthy || got.Message != "timed out after 50ms" {
 				t.Fatalf("got %s", r.Body)
 			}
 		})

@@ -22,7 +22,7 @@ func TestHeartbeatsKeepALongTaskLeased(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
 	s := apptest.WorkerSettings()
-	s.Lease = time.Second
+	s.Lease = 600 * time.Millisecond
 	b.app.StartWorker(registry("marathon", b.rec.handler(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		select {
 		// One and a half leases: the task outlives the lease of its claim
@@ -47,6 +47,7 @@ func TestShutdownReleasesATaskWhoseHandlerIgnoresCancellation(t *testing.T) {
 	started, unblock := make(chan struct{}), make(chan struct{})
 	s := apptest.WorkerSettings()
 	s.ShutdownGrace = 10 * time.Millisecond
+	s.CancelWait = 10 * time.Millisecond // the handler never returns: no need to wait the default second
 	w := b.app.StartWorker(registry("stubborn", b.rec.handler(func(context.Context, *tasks.Task) (any, error) {
 		close(started)
 		<-unblock // deaf to its context

@@ -255,11 +255,11 @@ func unstorable(o outcome, err error) outcome {
 	return o
 }
 
-// writeRetrying writes batch, retrying with a growing pause (at most 1s)
-// while the database cannot be reached. It returns nil, the error of a
+// writeRetrying writes batch, retrying with a growing pause (at most
+// CompleteRetryMax) while the database cannot be reached. It returns nil, the error of a
 // database that refused the batch, or ctx's.
 func (w *Worker) writeRetrying(ctx context.Context, batch []outcome) error {
-	pause := 10 * time.Millisecond
+	pause := min(10*time.Millisecond, w.s.CompleteRetryMax)
 	began := time.Now()
 	for try := 1; ; try++ {
 		_, err := w.store.complete(ctx, w.s.ID, batch)
@@ -280,7 +280,7 @@ func (w *Worker) writeRetrying(ctx context.Context, batch []outcome) error {
 		if !sleep(ctx, pause) {
 			return err
 		}
-		pause = min(2*pause, time.Second)
+		pause = min(2*pause, w.s.CompleteRetryMax)
 	}
 }
 

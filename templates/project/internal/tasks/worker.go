@@ -47,6 +47,11 @@ type Settings struct {
 	// ShutdownGrace is how long running tasks may finish once Run's context
 	// ends; the rest are cancelled and released. Default 0: release at once.
 	ShutdownGrace time.Duration
+	// CancelWait is how long the handlers cancelled at shutdown get to
+	// return before their tasks are released all the same: a handler deaf
+	// to its context keeps running, and its late outcome is dropped.
+	// Default 1s.
+	CancelWait time.Duration
 	// Breaker configures the circuit breaker of each task type, and of each
 	// key of a type whose handler is a BreakerKeyer (its own zero value is
 	// valid). The breakers' state is shared with the other workers on the
@@ -69,6 +74,11 @@ type Settings struct {
 	// CompleteWait is how long the completer waits for more outcomes before it
 	// writes a batch that is not full. Default 1ms.
 	CompleteWait time.Duration
+	// CompleteRetryMax caps the pause between tries to write outcomes while
+	// the database cannot be reached: the pause starts at 10ms (or the cap,
+	// when lower) and doubles. It is at most how long outcomes wait to be
+	// written once the database is back. Default 1s.
+	CompleteRetryMax time.Duration
 	// Listen opens the connection the worker LISTENs on for new tasks and
 	// the other workers' breaker changes; it must reach PostgreSQL itself,
 	// not a pooler in transaction mode, where notifications are lost.
@@ -101,6 +111,8 @@ func (s Settings) withDefaults() Settings {
 	s.ClaimCooldown = positive(s.ClaimCooldown, 2*time.Millisecond)
 	s.CompleteBatch = positive(s.CompleteBatch, 1000)
 	s.CompleteWait = positive(s.CompleteWait, time.Millisecond)
+	s.CompleteRetryMax = positive(s.CompleteRetryMax, time.Second)
+	s.CancelWait = positive(s.CancelWait, time.Second)
 	s.BreakerResync = positive(s.BreakerResync, 30*time.Second)
 	return s
 }
@@ -284,7 +296,7 @@ func (w *Worker) shutdown(cancelRun context.CancelFunc, stopCompleter chan struc
 		cancelRun()
 		// Handlers that honour their context return at once; the others are
 		// released below and their late outcome is dropped.
-		waitTimeout(&w.handlers, time.Second)
+		waitTimeout(&w.handlers, w.s.CancelWait)
 	}
 	close(stopCompleter)
 	<-w.flushed

@@ -23,12 +23,12 @@ func TestPoolerRevocationsReachEveryInstance(t *testing.T) {
 		name, check string
 		opt         apptest.Option
 	}{
-		{"polling", "Polling for revocations every 250ms", apptest.WithPooler()},
+		{"polling", "Polling for revocations every 50ms", apptest.WithPooler()},
 		{"listening on the direct URL", "Listening for revocations", apptest.WithDirectURL()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			apps := apptest.NewCluster(t, 2, longCache(), tc.opt)
+			apps := apptest.NewCluster(t, 2, longCache(), fastRevocations(), tc.opt)
 			a, b := apps[0], apps[1]
 			eventually(t, 20*time.Second, "B says how it hears of revocations", func() bool {
 				return revocationsCheck(t, b) == tc.check
@@ -54,7 +54,11 @@ func TestPoolerCacheBypassedWhilePollerIsCutOrHangs(t *testing.T) {
 	for _, cut := range []bool{false, true} {
 		t.Run(map[bool]string{false: "hangs", true: "cut"}[cut], func(t *testing.T) {
 			t.Parallel()
-			apps := apptest.NewCluster(t, 2, longCache(), apptest.WithPooler(), apptest.WithListenerProxy())
+			opts := []apptest.Option{longCache(), apptest.WithPooler(), apptest.WithListenerProxy()}
+			if cut { // what it waits for is the next poll; a hang keeps the lease that ships
+				opts = append(opts, fastRevocations())
+			}
+			apps := apptest.NewCluster(t, 2, opts...)
 			a, b := apps[0], apps[1]
 			waitListening(t, a, b)
 			u := a.CreateAuthUser(auth.RoleUser)
@@ -83,7 +87,7 @@ func TestPoolerCacheBypassedWhilePollerIsCutOrHangs(t *testing.T) {
 // previous poll, not from the newest revocation it saw.
 func TestPoolerHearsARevocationCommittedLate(t *testing.T) {
 	t.Parallel()
-	apps := apptest.NewCluster(t, 2, longCache(), apptest.WithPooler())
+	apps := apptest.NewCluster(t, 2, longCache(), fastRevocations(), apptest.WithPooler())
 	a, b := apps[0], apps[1]
 	waitListening(t, a, b)
 	late, early := a.CreateAuthUser(auth.RoleUser), a.CreateAuthUser(auth.RoleUser)

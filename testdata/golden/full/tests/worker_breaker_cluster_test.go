@@ -350,7 +350,7 @@ func TestListeningWorkerRereadsTheBreakersItMissed(t *testing.T) {
 	b := setupWorker(t)
 	d := newDependency()
 	s := sharedDepSettings(1000, time.Minute, nil)
-	s.BreakerResync = 200 * time.Millisecond
+	s.BreakerResync = 50 * time.Millisecond
 	reg := registry("shared-dep", d.handler())
 	reg.Register("heard", "a type whose breaker opens with a notification", d.handler())
 	w := b.app.StartWorker(reg, s)

@@ -139,7 +139,7 @@ func TestWorkerRetriesWithGrowingDelaysIntoDeadLetter(t *testing.T) {
 	b.app.StartWorker(registry("flaky", b.rec.handler(func(context.Context, *tasks.Task) (any, error) {
 		return nil, errors.New("upstream exploded")
 	})), apptest.WorkerSettings())
-	strategy := json.RawMessage(`{"type":"exponential","base_delay_ms":50,"multiplier":2,"max_delay_ms":10000,"jitter":0}`)
+	strategy := json.RawMessage(`{"type":"exponential","base_delay_ms":25,"multiplier":2,"max_delay_ms":10000,"jitter":0}`)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "flaky", MaxAttempts: 4, RetryStrategy: strategy})
 
 	// Each failure sets scheduled_at = now + delay in the statement that sets
@@ -155,7 +155,7 @@ func TestWorkerRetriesWithGrowingDelaysIntoDeadLetter(t *testing.T) {
 	if !ok {
 		t.Fatalf("task never failed: %+v", b.app.Task(task.ID))
 	}
-	want := map[int]time.Duration{1: 50 * time.Millisecond, 2: 100 * time.Millisecond, 3: 200 * time.Millisecond}
+	want := map[int]time.Duration{1: 25 * time.Millisecond, 2: 50 * time.Millisecond, 3: 100 * time.Millisecond}
 	for attempt, d := range want {
 		if got, seen := delays[attempt]; seen && got != d {
 			t.Errorf("delay after attempt %d = %s, want %s", attempt, got, d)
@@ -241,7 +241,7 @@ func TestWorkerHonoursScheduledAt(t *testing.T) {
 		started <- time.Now()
 		return nil, nil
 	})), apptest.WorkerSettings())
-	at := time.Now().Add(250 * time.Millisecond)
+	at := time.Now().Add(100 * time.Millisecond)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "later", ScheduledAt: at})
 	// Read before its time, the task must still wait (a slow machine may
 	// read it too late to tell).
@@ -355,7 +355,7 @@ func TestKilledWorkersTaskIsFinishedByAnotherAfterLeaseExpiry(t *testing.T) {
 	hung := make(chan struct{})
 	var victimRuns atomic.Int64
 	s := apptest.WorkerSettings()
-	s.Lease = 600 * time.Millisecond
+	s.Lease = 300 * time.Millisecond // it only has to expire
 	_, proxy := b.app.StartIsolatedWorker(registry("survivor", tasks.HandlerFunc(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		victimRuns.Add(1)
 		close(hung)
@@ -448,13 +448,20 @@ func TestShutdownReleasesTasksStillRunningAfterGrace(t *testing.T) {
 func TestShutdownLetsRunningTasksFinishWithinGrace(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
-	started := make(chan struct{})
+	started, stopping := make(chan struct{}), make(chan struct{})
 	s := apptest.WorkerSettings()
 	s.ShutdownGrace = 20 * time.Second
 	w := b.app.StartWorker(registry("finisher", b.rec.handler(func(ctx context.Context, _ *tasks.Task) (any, error) {
 		close(started)
+		// It finishes 50ms after the stop began: a worker that cancels
+		// at once, ignoring the grace, has cancelled it by then.
 		select {
-		case <-time.After(300 * time.Millisecond):
+		case <-stopping:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
 			return "finished", nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -462,7 +469,13 @@ func TestShutdownLetsRunningTasksFinishWithinGrace(t *testing.T) {
 	})), s)
 	task := b.app.InsertTask(tasks.NewTask{TaskType: "finisher"})
 	<-started
-	if err := w.Stop(); err != nil {
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Stop() }()
+	if !apptest.Eventually(30*time.Second, func() bool { _, err := w.Check(context.Background()); return err != nil }) {
+		t.Fatal("the worker never began to stop")
+	}
+	close(stopping)
+	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
 	cur := b.app.Task(task.ID)

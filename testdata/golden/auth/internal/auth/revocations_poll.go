@@ -14,23 +14,22 @@ import (
 // ran it, which the pooler hands to other clients once the statement ends,
 // so notifications are lost without an error. The triggers that notify
 // also write a row of auth_revocations (migration 000005), which the poller
-// reads every revocationPoll.
+// reads every Settings.RevocationHeartbeat.
 //
 // The cache keeps its guarantee: a poll that returns has applied every
 // revocation committed before it was sent, so, like a heartbeat of the
-// listener, it lets the cache serve entries for listenLease after it was
-// sent. A revocation made on another instance is honoured here within
-// revocationPoll plus a poll's round trip, at worst listenLease (750 ms),
-// against a few milliseconds with LISTEN; a poll that fails or is slow
-// bypasses the cache as a lost listener does. The cost: one indexed query
-// every 250 ms per instance, and one row per revocation, kept ten minutes.
-const (
-	revocationPoll = listenHeartbeat
-	// revocationsKept is how long the clean-up keeps the rows. A poller
-	// only needs those written since its previous poll; this is slack for a
-	// transaction that commits long after it wrote one.
-	revocationsKept = 10 * time.Minute
-)
+// listener, it lets the cache serve entries for revocationLease after it
+// was sent. A revocation made on another instance is honoured here within
+// a heartbeat plus a poll's round trip, at worst revocationLease (750 ms by
+// default), against a few milliseconds with LISTEN; a poll that fails or is
+// slow bypasses the cache as a lost listener does. The cost: one indexed
+// query every 250 ms per instance, and one row per revocation, kept ten
+// minutes.
+//
+// revocationsKept is how long the clean-up keeps the rows. A poller only
+// needs those written since its previous poll; this is slack for a
+// transaction that commits long after it wrote one.
+const revocationsKept = 10 * time.Minute
 
 // pollRevocationsSQL returns the users of the revocations written by
 // transactions not older than $1, the horizon of the previous poll, and
@@ -50,7 +49,7 @@ const horizonSQL = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text`
 // there is no connection to PostgreSQL itself to LISTEN on. connect may
 // reach a pooler in transaction mode (each poll is one statement).
 func (s *Service) PollRevocations(ctx context.Context, connect Connector) error {
-	return s.watchRevocations(ctx, connect, fmt.Sprintf("Polling for revocations every %v", revocationPoll), s.poll)
+	return s.watchRevocations(ctx, connect, fmt.Sprintf("Polling for revocations every %v", s.settings.RevocationHeartbeat), s.poll)
 }
 
 // poll runs one connection: polls until an error. heard reports whether
@@ -72,18 +71,18 @@ func (s *Service) poll(ctx context.Context, connect Connector) (heard bool, err 
 	}
 	// What was cached before this poll may have been revoked unheard.
 	s.cache.flush()
-	s.cache.vouch(sent.Add(listenLease))
+	s.cache.vouch(sent.Add(s.settings.revocationLease()))
 	s.listener.set(true, nil)
-	s.logger.Info("revocation poller polling", "every", revocationPoll)
+	s.logger.Info("revocation poller polling", "every", s.settings.RevocationHeartbeat)
 	for {
-		if !sleepUntil(ctx, sent.Add(revocationPoll)) {
+		if !sleepUntil(ctx, sent.Add(s.settings.RevocationHeartbeat)) {
 			return true, ctx.Err()
 		}
 		sent = time.Now()
 		if horizon, err = s.pollOnce(ctx, conn, horizon); err != nil {
 			return true, err
 		}
-		s.cache.vouch(sent.Add(listenLease))
+		s.cache.vouch(sent.Add(s.settings.revocationLease()))
 	}
 }
 

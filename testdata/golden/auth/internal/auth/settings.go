@@ -56,9 +56,23 @@ type Settings struct {
 	// HashConcurrency × Hash.MemoryKiB whatever the load. Default GOMAXPROCS.
 	HashConcurrency int
 
+	// RevocationHeartbeat is how often the revocation listener pings its
+	// connection when no notification came (or the poller polls, behind a
+	// transaction pooler); each answer lets the token cache serve entries
+	// for three heartbeats after it was asked. So a revocation made on
+	// another instance is honoured within three heartbeats, whatever
+	// happens to the connection: under the second the API allows with the
+	// default, 250 ms; keep it at most a third of that. Tests shorten it.
+	RevocationHeartbeat time.Duration
+
 	// Now is the clock. Default time.Now; tests inject their own.
 	Now func() time.Time
 }
+
+// revocationLease is how long after a heartbeat (or poll) was sent its
+// answer lets the token cache serve entries: two heartbeats may go missing
+// before the cache is bypassed.
+func (s Settings) revocationLease() time.Duration { return 3 * s.RevocationHeartbeat }
 
 func (s Settings) withDefaults() Settings {
 	def := func(d *time.Duration, v time.Duration) {
@@ -83,6 +97,7 @@ func (s Settings) withDefaults() Settings {
 	def(&s.LoginIPWindow, 15*time.Minute)
 	defInt(&s.IPRequests, 600)
 	def(&s.IPRequestWindow, time.Minute)
+	def(&s.RevocationHeartbeat, 250*time.Millisecond)
 	defInt(&s.HashConcurrency, runtime.GOMAXPROCS(0))
 	s.Hash = s.Hash.withDefaults()
 	if s.Now == nil {

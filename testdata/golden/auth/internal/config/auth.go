@@ -47,6 +47,12 @@ type Auth struct {
 	// Now is the clock of the auth service; tests set it to move time
 	// (default time.Now). It is not a setting of any file or variable.
 	Now func() time.Time `mapstructure:"-"`
+	// RevocationHeartbeat is how often the revocation listener (or poller)
+	// checks its connection; revocations reach the other instances within
+	// three (default 0: the auth service's, 250ms, which keeps them under
+	// the API's second). Tests shorten it; it is not a setting of any file
+	// or variable.
+	RevocationHeartbeat time.Duration `mapstructure:"-"`
 }
 
 // InitialAdmin is the admin account created at start-up when none exists.

@@ -65,8 +65,9 @@ func AuthSettings(cfg *config.Config) auth.Settings {
 			Iterations:  uint32(a.HashIterations),
 			Parallelism: uint8(a.HashParallelism),
 		},
-		HashConcurrency: a.HashConcurrency,
-		Now:             a.Now,
+		HashConcurrency:     a.HashConcurrency,
+		RevocationHeartbeat: a.RevocationHeartbeat,
+		Now:                 a.Now,
 	}
 }
 

@@ -131,17 +131,20 @@ func (ta *TestApp) WaitStatus(id uuid.UUID, status tasks.Status) *tasks.Task {
 	return ta.WaitTask(id, string(status), func(t *tasks.Task) bool { return t.Status == status })
 }
 
-// Eventually polls cond every 10ms until it holds or d has passed.
+// Eventually polls cond until it holds or d has passed: at once, then after
+// 1ms, the pause doubling up to 10ms. What a test waits for (a task the
+// worker runs, a worker starting) mostly takes a few milliseconds: a first
+// pause of a whole 10ms would be most of the test's wait.
 func Eventually(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
-	for {
+	for pause := time.Millisecond; ; pause = min(2*pause, 10*time.Millisecond) {
 		if cond() {
 			return true
 		}
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(pause)
 	}
 }
 
@@ -164,14 +167,18 @@ func (w *RunningWorker) Stop() error {
 }
 
 // WorkerSettings are fast defaults for tests: short polls; leases long
-// enough that a loaded machine never lets a live worker's lease expire.
+// enough that a loaded machine never lets a live worker's lease expire; a
+// short wait for handlers cancelled at shutdown, and outcomes written soon
+// after a database outage ends.
 func WorkerSettings() tasks.Settings {
 	return tasks.Settings{
-		Concurrency:    8,
-		PollInterval:   20 * time.Millisecond,
-		Lease:          10 * time.Second,
-		HandlerTimeout: 10 * time.Second,
-		DeferMin:       20 * time.Millisecond,
+		Concurrency:      8,
+		PollInterval:     20 * time.Millisecond,
+		Lease:            10 * time.Second,
+		HandlerTimeout:   10 * time.Second,
+		DeferMin:         20 * time.Millisecond,
+		CancelWait:       50 * time.Millisecond,
+		CompleteRetryMax: 50 * time.Millisecond,
 	}
 }
 
@@ -185,7 +192,9 @@ func (ta *TestApp) StartWorker(reg *tasks.Registry, s tasks.Settings) *RunningWo
 // StartIsolatedWorker runs a worker like StartWorker, on a pool of its own
 // that reaches the database through a DBProxy. Cutting the proxy kills the
 // worker as far as the database can tell (no heartbeat, no outcome, no
-// release), like a SIGKILL or a lost network.
+// release), like a SIGKILL or a lost network. When the test ends the proxy
+// is restored before the worker stops: cut off, the stop would retry the
+// outcomes it holds for a whole Lease, and nothing is checked by then.
 func (ta *TestApp) StartIsolatedWorker(reg *tasks.Registry, s tasks.Settings) (*RunningWorker, *DBProxy) {
 	ta.t.Helper()
 	proxy := newDBProxy(ta.t, ta.DSN)
@@ -194,7 +203,7 @@ func (ta *TestApp) StartIsolatedWorker(reg *tasks.Registry, s tasks.Settings) (*
 		ta.t.Fatalf("isolated worker pool: %v", err)
 	}
 	ta.t.Cleanup(pool.Close)
-	return ta.runWorker(pool, reg, s, proxy.Cut), proxy
+	return ta.runWorker(pool, reg, s, proxy.Restore), proxy
 }
 
 func (ta *TestApp) runWorker(pool *pgxpool.Pool, reg *tasks.Registry, s tasks.Settings, beforeStop func()) *RunningWorker {

@@ -19,19 +19,16 @@ import (
 // reset, deactivation, deletion, role and profile changes, refresh).
 const RevocationChannel = "auth_revocations"
 
-// The listener's heartbeat. Every listenHeartbeat without a notification
-// the listener pings its connection; a ping that returns proves that every
-// notification committed before it was sent has been applied, and lets the
-// cache serve entries for listenLease after the ping was sent. So a
-// connection that hangs without an error stops the cache within listenLease
-// (under the one second the API allows a revocation to take), and a ping
-// slower than that only bypasses the cache until it returns. A ping that
-// takes listenPingTimeout counts as a lost connection.
-const (
-	listenHeartbeat   = 250 * time.Millisecond
-	listenLease       = 750 * time.Millisecond
-	listenPingTimeout = 5 * time.Second
-)
+// The listener's heartbeat. Every Settings.RevocationHeartbeat without a
+// notification the listener pings its connection; a ping that returns
+// proves that every notification committed before it was sent has been
+// applied, and lets the cache serve entries for revocationLease after the
+// ping was sent. So a connection that hangs without an error stops the
+// cache within revocationLease (750 ms by default, under the one second
+// the API allows a revocation to take), and a ping slower than that only
+// bypasses the cache until it returns. A ping that takes listenPingTimeout
+// counts as a lost connection.
+const listenPingTimeout = 5 * time.Second
 
 // Connector opens the dedicated connection the revocation listener holds.
 // It must not come from a pool: LISTEN belongs to one server session for as
@@ -136,17 +133,18 @@ func (s *Service) listen(ctx context.Context, connect Connector) (heard bool, er
 		return false, err
 	}
 	s.cache.flush()
-	s.cache.vouch(sent.Add(listenLease))
+	s.cache.vouch(sent.Add(s.settings.revocationLease()))
 	s.listener.set(true, nil)
 	s.logger.Info("revocation listener listening", "channel", RevocationChannel)
 	return true, s.receive(ctx, conn, sent, backend)
 }
 
-// receive applies notifications as they come and pings the connection
-// listenHeartbeat after the last ping was sent.
+// receive applies notifications as they come and pings the connection a
+// heartbeat after the last ping was sent.
 func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Time, backend int32) error {
+	every := s.settings.RevocationHeartbeat
 	for {
-		waitCtx, cancel := context.WithDeadline(ctx, lastPing.Add(listenHeartbeat))
+		waitCtx, cancel := context.WithDeadline(ctx, lastPing.Add(every))
 		n, err := conn.WaitForNotification(waitCtx)
 		cancel()
 		if n != nil {
@@ -157,14 +155,14 @@ func (s *Service) receive(ctx context.Context, conn *pgx.Conn, lastPing time.Tim
 			return ctx.Err()
 		case err != nil && !pgconn.Timeout(err):
 			return fmt.Errorf("wait: %w", err)
-		case time.Now().Before(lastPing.Add(listenHeartbeat)):
+		case time.Now().Before(lastPing.Add(every)):
 			continue
 		}
 		lastPing = time.Now()
 		if err := s.heartbeat(ctx, conn, backend); err != nil {
 			return err
 		}
-		s.cache.vouch(lastPing.Add(listenLease))
+		s.cache.vouch(lastPing.Add(s.settings.revocationLease()))
 	}
 }
 

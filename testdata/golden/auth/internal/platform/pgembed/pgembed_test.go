@@ -183,6 +183,39 @@ func TestOnlyClientsWithThePasswordConnect(t *testing.T) {
 	}
 }
 
+// The password is stored with one PBKDF2 iteration (scramIterations), which every connection
+// then pays on the client, in place of PostgreSQL's 4096; clients that know it connect (above),
+// the others are refused.
+func TestPasswordIsStoredWithOneIteration(t *testing.T) {
+	t.Parallel()
+	requested := filepath.Join(t.TempDir(), "persistent")
+	removePersistent(t, requested)
+	for name, opts := range map[string]Options{"throw-away": {}, "persistent": {DataDir: requested}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			assertOneIteration(t, start(t, opts).DSN("postgres"))
+		})
+	}
+}
+
+// assertOneIteration wants the superuser's stored secret to be scram-sha-256 with one iteration.
+func assertOneIteration(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	var secret string
+	if err := conn.QueryRow(ctx, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", User).Scan(&secret); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(secret, "SCRAM-SHA-256$1:") {
+		t.Fatalf("stored secret %.20s…, want scram-sha-256 with 1 iteration", secret)
+	}
+}
+
 // withPassword returns dsn with its password replaced (removed when password is "").
 func withPassword(t *testing.T, dsn, password string) string {
 	t.Helper()
@@ -233,6 +266,7 @@ func TestClusterOfAnOlderVersionGetsAPassword(t *testing.T) {
 
 	again := start(t, Options{DataDir: requested})
 	assertRefused(t, withPassword(t, again.DSN("postgres"), ""))
+	assertOneIteration(t, again.DSN("postgres"))
 	if got := queryInt(t, again.DSN("postgres"), "SELECT n FROM kept"); got != 7 {
 		t.Errorf("kept row = %d, want 7", got)
 	}

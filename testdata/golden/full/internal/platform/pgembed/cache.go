@@ -75,14 +75,15 @@ func usableCache(dir string, acct account) bool {
 	return err == nil
 }
 
-// cacheKey changes with the initdb binary (path, size, time) and its options.
+// cacheKey changes with the initdb binary (path, size, time), its options and the password's
+// iteration count.
 func cacheKey(bin string) string {
 	h := sha256.New()
 	initdbPath := filepath.Join(bin, "initdb"+hostLayout().exe)
 	if real, err := filepath.EvalSymlinks(initdbPath); err == nil {
 		initdbPath = real
 	}
-	fmt.Fprintln(h, initdbPath, initdbOptions(true))
+	fmt.Fprintln(h, initdbPath, initdbOptions(true), scramIterations)
 	if fi, err := os.Stat(initdbPath); err == nil {
 		fmt.Fprintln(h, fi.Size(), fi.ModTime().UnixNano())
 	}
