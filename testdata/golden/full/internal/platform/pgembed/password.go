@@ -40,18 +40,18 @@ const scramIterations = 1
 // scramSecret is the scram-sha-256 secret of password as PostgreSQL stores it (RFC 5802 and
 // 7677: StoredKey and ServerKey from the salted password). Given to ALTER ROLE … PASSWORD in
 // place of the password, it is stored as it is, with its iteration count.
-func scramSecret(password string) string {
+func scramSecret(password string) (string, error) {
 	salt := make([]byte, 16)
-	_, _ = rand.Read(salt)
+	_, _ = rand.Read(salt) // never fails (crypto/rand panics instead)
 	salted, err := pbkdf2.Key(sha256.New, password, salt, scramIterations, sha256.Size)
-	if err != nil {
-		panic(err) // only for key lengths FIPS 140 mode refuses; sha256.Size is not one
+	if err != nil { // FIPS 140 mode refuses short keys and salts; these are not
+		return "", fmt.Errorf("pgembed: password secret: %w", err)
 	}
 	clientKey := hmacSHA256(salted, "Client Key")
 	storedKey := sha256.Sum256(clientKey)
 	b64 := base64.StdEncoding.EncodeToString
 	return fmt.Sprintf("SCRAM-SHA-256$%d:%s$%s:%s", scramIterations, b64(salt),
-		b64(storedKey[:]), b64(hmacSHA256(salted, "Server Key")))
+		b64(storedKey[:]), b64(hmacSHA256(salted, "Server Key"))), nil
 }
 
 func hmacSHA256(key []byte, msg string) []byte {
@@ -74,7 +74,11 @@ func initCluster(ctx context.Context, bin, dataDir string, throwAway bool, acct 
 	}
 	password := newPassword()
 	pwFile := filepath.Join(tmp, "password")
-	if err := writePrivateFile(pwFile, []byte(scramSecret(password)+"\n"), acct); err != nil {
+	secret, err := scramSecret(password)
+	if err != nil {
+		return err
+	}
+	if err := writePrivateFile(pwFile, []byte(secret+"\n"), acct); err != nil {
 		return err
 	}
 	if err := initdb(ctx, bin, dataDir, pwFile, throwAway, acct, out); err != nil {
@@ -120,7 +124,11 @@ func clusterPassword(ctx context.Context, bin, dataDir string, acct account, out
 // command line, which other users can read.
 func setPassword(ctx context.Context, bin, dataDir, password string, acct account, out *tail) error {
 	args := []string{"--single", "-D", dataDir, "-c", "password_encryption=scram-sha-256", "postgres"}
-	stdin := strings.NewReader("ALTER ROLE " + User + " PASSWORD '" + scramSecret(password) + "';\n")
+	secret, err := scramSecret(password)
+	if err != nil {
+		return err
+	}
+	stdin := strings.NewReader("ALTER ROLE " + User + " PASSWORD '" + secret + "';\n")
 	c, err := startChild(filepath.Join(bin, "postgres"+hostLayout().exe), args, dataDir, acct, stopKill, stdin, out)
 	if err == nil {
 		err = c.wait(ctx)
