@@ -136,10 +136,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer stopDB()
-	bin, err := buildApp(ctx, o.repo, stderr)
+	bin, removeApp, err := buildApp(ctx, o.repo, stderr)
 	if err != nil {
 		return err
 	}
+	defer removeApp()
 	systems := []system{&ours{bin: bin, concurrency: o.concurrency, procs: o.procs, log: stderr},
 		&riverSystem{concurrency: o.concurrency, clients: o.procs, cooldown: o.riverCooldown, poll: o.riverPoll}}
 	var results []result
@@ -377,12 +378,19 @@ func waitCompleted(ctx context.Context, s system, pool *pgxpool.Pool, n int64, e
 	return nil
 }
 
-// buildApp builds the template's binary once.
-func buildApp(ctx context.Context, repo string, stderr io.Writer) (string, error) {
-	out := filepath.Join(os.TempDir(), fmt.Sprintf("queue-bench-app-%d", os.Getpid()))
-	fmt.Fprintln(stderr, "building the template's binary…")
-	if err := command(ctx, repo, nil, stderr, "go", "build", "-o", out, "./templates/project/cmd/app"); err != nil {
-		return "", fmt.Errorf("build the template (is -repo %s the starter repository?): %w", repo, err)
+// buildApp builds the template's binary once, into a directory of its own
+// that remove deletes (each binary is ~50 MB; a run of row 4 makes several).
+func buildApp(ctx context.Context, repo string, stderr io.Writer) (bin string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "queue-bench-app-")
+	if err != nil {
+		return "", nil, err
 	}
-	return out, nil
+	remove = func() { _ = os.RemoveAll(dir) }
+	bin = filepath.Join(dir, "app")
+	fmt.Fprintln(stderr, "building the template's binary…")
+	if err := command(ctx, repo, nil, stderr, "go", "build", "-o", bin, "./templates/project/cmd/app"); err != nil {
+		remove()
+		return "", nil, fmt.Errorf("build the template (is -repo %s the starter repository?): %w", repo, err)
+	}
+	return bin, remove, nil
 }
