@@ -39,17 +39,23 @@ func start(t *testing.T, opts Options) *Server {
 
 func queryInt(t *testing.T, dsn, sql string) int {
 	t.Helper()
+	return queryOne[int](t, dsn, sql)
+}
+
+// queryOne connects to dsn and returns the one value sql selects.
+func queryOne[T any](t *testing.T, dsn, sql string, args ...any) T {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, sql).Scan(&n); err != nil {
+	var v T
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
-	return n
+	return v
 }
 
 func exec1(t *testing.T, dsn string, sqls ...string) {
@@ -201,16 +207,7 @@ func TestPasswordIsStoredWithOneIteration(t *testing.T) {
 // assertOneIteration wants the superuser's stored secret to be scram-sha-256 with one iteration.
 func assertOneIteration(t *testing.T, dsn string) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	var secret string
-	if err := conn.QueryRow(ctx, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", User).Scan(&secret); err != nil {
-		t.Fatal(err)
-	}
+	secret := queryOne[string](t, dsn, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", User)
 	if !strings.HasPrefix(secret, "SCRAM-SHA-256$1:") {
 		t.Fatalf("stored secret %.20s…, want scram-sha-256 with 1 iteration", secret)
 	}
