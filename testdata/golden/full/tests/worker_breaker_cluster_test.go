@@ -41,11 +41,19 @@ type dependency struct {
 	hold     atomic.Bool
 	released chan struct{}
 	entered  chan uuid.UUID
-	mu       sync.Mutex
-	inFlight int
-	most     int
-	calls    atomic.Int64
+	// failSlowly makes failing calls take failDelay, longer than a
+	// worker's poll, so that every worker with a free slot claims some of
+	// the tasks before another has run them all.
+	failSlowly atomic.Bool
+	mu         sync.Mutex
+	inFlight   int
+	most       int
+	calls      atomic.Int64
 }
+
+// failDelay is how long a failing call takes while failSlowly is set:
+// more than apptest.WorkerSettings' 20ms poll.
+const failDelay = 60 * time.Millisecond
 
 func newDependency() *dependency {
 	return &dependency{released: make(chan struct{}), entered: make(chan uuid.UUID, 100)}
@@ -72,10 +80,24 @@ func (d *dependency) handler() tasks.Handler {
 			}
 		}
 		if d.failing.Load() {
+			if d.failSlowly.Load() {
+				select {
+				case <-time.After(failDelay):
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
 			return nil, errors.New("dependency down")
 		}
 		return "fine", nil
 	})
+}
+
+// resetMost starts counting the most calls at once afresh.
+func (d *dependency) resetMost() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.most = d.inFlight
 }
 
 func (d *dependency) mostInFlight() int {
@@ -99,20 +121,42 @@ func sharedDepSettings(threshold int, timeout time.Duration, clock func() time.T
 	return s
 }
 
-// openOn runs failing tasks until w's breaker opens.
+// openBurst is how many failing tasks openOn inserts at once: more than two
+// workers of 8 slots can hold, so that some are left for w, however the
+// claims fall.
+const openBurst = 20
+
+// openOn runs failing tasks until w's breaker opens, then waits until every
+// one of them has failed or been deferred by the open breaker, so that none
+// reaches the dependency afterwards. The calls fail slowly: a worker that
+// fails tasks as fast as it claims them could take every one before w's
+// next poll, as many times as the test tried.
 func openOn(t *testing.T, app *apptest.TestApp, d *dependency, w *apptest.RunningWorker) {
 	t.Helper()
 	d.failing.Store(true)
-	if !apptest.Eventually(30*time.Second, func() bool {
-		if w.Breaker("shared-dep").State() == breaker.Open {
-			return true
-		}
-		task := app.InsertTask(tasks.NewTask{TaskType: "shared-dep", MaxAttempts: 1, RetryStrategy: noRetry})
-		app.WaitTask(task.ID, "run", func(t *tasks.Task) bool { return t.Status != tasks.StatusPending || t.CurrentAttempt > 0 })
-		return w.Breaker("shared-dep").State() == breaker.Open
-	}) {
+	d.failSlowly.Store(true)
+	burst := make([]uuid.UUID, openBurst)
+	for i := range burst {
+		burst[i] = app.InsertTask(tasks.NewTask{TaskType: "shared-dep", MaxAttempts: 1, RetryStrategy: noRetry}).ID
+	}
+	if !apptest.Eventually(30*time.Second, func() bool { return w.Breaker("shared-dep").State() == breaker.Open }) {
 		t.Fatalf("worker %s's breaker never opened", w.ID())
 	}
+	d.failSlowly.Store(false)
+	settled := func() bool {
+		for _, id := range burst {
+			cur := app.Task(id)
+			deferred := cur.Status == tasks.StatusPending && cur.ScheduledAt.After(time.Now().Add(time.Minute))
+			if cur.Status != tasks.StatusFailed && !deferred {
+				return false
+			}
+		}
+		return true
+	}
+	if !apptest.Eventually(30*time.Second, settled) {
+		t.Fatal("the failing tasks neither failed nor were deferred")
+	}
+	d.resetMost() // the failing calls ran side by side; what the test counts comes after
 	// The worker writes its transition in the background: wait for it, so
 	// that what the test does next to the shared state comes after it.
 	if !apptest.Eventually(10*time.Second, func() bool { return sharedOpen(t, app) }) {
