@@ -41,14 +41,27 @@ const minuteKeep = 2 * time.Hour
 
 func newMinuteStats() *minuteStats { return &minuteStats{m: map[minuteKey]*minuteDelta{}} }
 
+// row is the figures of taskType in the minute of at.
 func (ms *minuteStats) row(at time.Time, taskType string) *minuteDelta {
-	k := minuteKey{at.UTC().Truncate(time.Minute), taskType}
+	return ms.rowOf(minuteKey{at.UTC().Truncate(time.Minute), taskType})
+}
+
+func (ms *minuteStats) rowOf(k minuteKey) *minuteDelta {
 	d := ms.m[k]
 	if d == nil {
 		d = &minuteDelta{}
 		ms.m[k] = d
 	}
 	return d
+}
+
+// add adds the figures of r to d.
+func (d *minuteDelta) add(r *minuteDelta) {
+	d.started += r.started
+	d.waitMS += r.waitMS
+	d.waitMaxMS = max(d.waitMaxMS, r.waitMaxMS)
+	d.completed += r.completed
+	d.failed += r.failed
 }
 
 // started counts the attempts of tasks just claimed, in the minute of now.
@@ -109,19 +122,9 @@ func (ms *minuteStats) putBack(now time.Time, rows map[minuteKey]*minuteDelta) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	for k, r := range rows {
-		if now.Sub(k.minute) > minuteKeep {
-			continue
+		if now.Sub(k.minute) <= minuteKeep {
+			ms.rowOf(k).add(r)
 		}
-		d := ms.m[k]
-		if d == nil {
-			d = &minuteDelta{}
-			ms.m[k] = d
-		}
-		d.started += r.started
-		d.waitMS += r.waitMS
-		d.waitMaxMS = max(d.waitMaxMS, r.waitMaxMS)
-		d.completed += r.completed
-		d.failed += r.failed
 	}
 }
 
