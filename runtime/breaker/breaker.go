@@ -113,11 +113,41 @@ func (b *Breaker) RetryAfter() time.Duration {
 // caller may have to tell its peers about; whoever learned of the peer's
 // state reports it.
 func (b *Breaker) Adopt(s State, openFor time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.adoptLocked(s, openFor)
+}
+
+// Generation identifies the breaker's current state: every transition, its
+// own or adopted, begins a new generation. It waits for a transition under
+// way to finish, OnStateChange included, so that whatever the hook records
+// is known to the caller. Pass it to AdoptAt.
+func (b *Breaker) Generation() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return genOf(b.word.Load())
+}
+
+// AdoptAt is Adopt if the breaker is still in generation gen, read with
+// Generation before the peer's state was, and reports whether it adopted.
+// A transition since then, the breaker's own or adopted, is newer than the
+// peer's state and stands: a breaker that opened on its own failures while
+// a peer's "closed" was on its way stays open.
+func (b *Breaker) AdoptAt(gen uint64, s State, openFor time.Duration) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if genOf(b.word.Load()) != gen {
+		return false
+	}
+	b.adoptLocked(s, openFor)
+	return true
+}
+
+// adoptLocked is Adopt; the caller holds mu.
+func (b *Breaker) adoptLocked(s State, openFor time.Duration) {
 	if s != Closed {
 		s = Open
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	for {
 		w := b.word.Load()
 		n := next(w, s)

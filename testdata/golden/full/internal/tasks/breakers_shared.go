@@ -31,6 +31,8 @@ import (
 //     lag by up to one PollInterval. A worker that listens reads it every
 //     Settings.BreakerResync all the same. A worker reads the table once before
 //     its first claim, so one started later begins with the breakers open.
+//     A transition of a worker's own not yet written is newer than what it
+//     reads or hears meanwhile, and stands (breaker.AdoptAt).
 //   - Once the cool-down has passed, one worker at a time may run trial
 //     calls: the worker that takes the trial in the table (trial_by, for one
 //     Lease, renewed as long as it holds it). Its local breaker bounds how
@@ -289,27 +291,39 @@ func (s *sharedBreakers) apply(g *guard, version int64, openFor *time.Duration) 
 	if version <= g.version.Load() {
 		return
 	}
-	g.version.Store(version)
-	if openFor == nil {
-		s.adoptClosed(g)
+	gen, ok := s.settled(g)
+	if !ok {
 		return
 	}
-	from := g.State()
-	g.trialUntil.Store(0)
-	g.Adopt(breaker.Open, *openFor)
-	if from != breaker.Open {
-		s.adopted(g, from, breaker.Open)
-	}
+	g.version.Store(version)
+	s.adoptAt(g, gen, openFor)
 }
 
-func (s *sharedBreakers) adoptClosed(g *guard) {
-	from := g.State()
-	if from == breaker.Closed {
+// settled returns g's generation (breaker.Generation), once a transition of
+// its own under way has recorded itself as pending, and false if one is
+// pending. A transition of this worker's own not yet written is newer than
+// anything read from the table or heard: it is written next, and the table
+// is read again if the write is refused.
+func (s *sharedBreakers) settled(g *guard) (uint64, bool) {
+	gen := g.Generation()
+	return gen, !s.isPending(g.key)
+}
+
+// adoptAt puts g in a shared state, open for openFor or closed when openFor
+// is nil, unless g has moved since generation gen: then a transition of its
+// own, newer than the shared state, stands (it is pending now).
+func (s *sharedBreakers) adoptAt(g *guard, gen uint64, openFor *time.Duration) {
+	from, to, d := g.State(), breaker.Closed, time.Duration(0)
+	switch {
+	case openFor != nil:
+		to, d = breaker.Open, *openFor
+	case from == breaker.Closed:
 		return
 	}
 	g.trialUntil.Store(0)
-	g.Adopt(breaker.Closed, 0)
-	s.adopted(g, from, breaker.Closed)
+	if g.AdoptAt(gen, to, d) && from != to {
+		s.adopted(g, from, to)
+	}
 }
 
 // sync reads the table and adopts it: the rows of the types this worker
@@ -328,8 +342,11 @@ func (s *sharedBreakers) sync(ctx context.Context) error {
 		}
 	}
 	for _, g := range s.set.all() {
-		if !open[g.key] && !s.isPending(g.key) {
-			s.adoptClosed(g)
+		if open[g.key] {
+			continue
+		}
+		if gen, ok := s.settled(g); ok {
+			s.adoptAt(g, gen, nil)
 		}
 	}
 	return nil

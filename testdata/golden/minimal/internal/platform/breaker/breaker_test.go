@@ -575,3 +575,56 @@ func TestGenerationWraps(t *testing.T) {
 		t.Fatalf("next of the last generation = %#x", n)
 	}
 }
+
+// A peer's state learned before a transition of the breaker's own is older
+// than it: AdoptAt leaves the breaker alone, Adopt would not.
+func TestAdoptAtLosesToANewerTransition(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Settings{FailureThreshold: 2, Timeout: time.Minute})
+	gen := tb.b.Generation()
+	if !tb.b.AdoptAt(gen, Closed, 0) || tb.b.Generation() == gen {
+		t.Fatal("AdoptAt at the current generation did not adopt, or left the generation as it was")
+	}
+	gen = tb.b.Generation()
+	fail(2)(t, tb) // opens: its own transition
+	if tb.b.AdoptAt(gen, Closed, 0) {
+		t.Fatal("AdoptAt adopted at a generation older than the breaker's own opening")
+	}
+	state(Open)(t, tb)
+	retryAfter(time.Minute)(t, tb)
+
+	gen = tb.b.Generation()
+	tb.b.Adopt(Open, time.Second) // a peer's news, adopted
+	if tb.b.AdoptAt(gen, Closed, 0) {
+		t.Fatal("AdoptAt adopted at a generation older than an adoption")
+	}
+	retryAfter(time.Second)(t, tb)
+	if !tb.b.AdoptAt(tb.b.Generation(), Closed, 0) {
+		t.Fatal("AdoptAt at the current generation did not adopt")
+	}
+	state(Closed)(t, tb)
+}
+
+// Generation does not return while a transition's OnStateChange runs: what
+// the hook records is known to whoever read the generation.
+func TestGenerationWaitsForOnStateChange(t *testing.T) {
+	t.Parallel()
+	inHook, release := make(chan struct{}), make(chan struct{})
+	var hooked atomic.Bool
+	b := New("dep", Settings{FailureThreshold: 1, OnStateChange: func(string, State, State) {
+		close(inHook)
+		<-release
+		hooked.Store(true)
+	}})
+	go func() { _ = b.Execute(context.Background(), func(context.Context) error { return errBoom }) }()
+	<-inHook
+	// Released a little later; a Generation that did not wait returns first.
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		close(release)
+	}()
+	b.Generation()
+	if !hooked.Load() {
+		t.Fatal("Generation returned before the transition's OnStateChange had")
+	}
+}

@@ -1,0 +1,75 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/starter-go/starter/runtime/breaker"
+)
+
+// A breaker that opens on its own failures while the worker adopts what
+// the others said a moment before stays open: its opening is newer, and is
+// written next. The breaker's state changes a moment before its
+// OnStateChange records the opening as pending; an adoption that looked
+// for a pending transition in that moment used to close it again, and the
+// worker then ran the type's tasks against a dependency the table said was
+// down.
+func TestOwnOpeningOutlivesOlderSharedNews(t *testing.T) {
+	t.Parallel()
+	key := breakerKey{taskType: "fragile"}
+	tests := []struct {
+		name  string
+		adopt func(s *sharedBreakers, g *guard)
+	}{
+		{"a read of the table without its row", func(s *sharedBreakers, g *guard) {
+			if gen, ok := s.settled(g); ok {
+				s.adoptAt(g, gen, nil)
+			}
+		}},
+		{"a notification of a closing", func(s *sharedBreakers, g *guard) { s.apply(g, 1, nil) }},
+		{"a notification of an opening", func(s *sharedBreakers, g *guard) {
+			openFor := time.Hour
+			s.apply(g, 1, &openFor)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSharedBreakers(nil, Settings{Lease: time.Second}.withDefaults(), []string{key.taskType},
+				slog.New(slog.NewTextHandler(io.Discard, nil)))
+			s.adopted = func(g *guard, from, to breaker.State) {
+				t.Logf("adopted %s → %s", from, to)
+			}
+			inHook, release := make(chan struct{}), make(chan struct{})
+			g := &guard{key: key, shared: s}
+			g.Breaker = breaker.New(key.taskType, breaker.Settings{FailureThreshold: 1, Timeout: time.Minute,
+				OnStateChange: func(_ string, _, to breaker.State) {
+					close(inHook)
+					<-release
+					s.transitioned(g, to)
+				}})
+			go func() {
+				_ = g.Breaker.Execute(context.Background(), func(context.Context) error { return errors.New("down") })
+			}()
+			<-inHook // open, not yet recorded as pending
+			go func() {
+				time.Sleep(10 * time.Millisecond)
+				close(release)
+			}()
+			tt.adopt(s, g)
+			if st := g.State(); st != breaker.Open {
+				t.Fatalf("state = %s, want open", st)
+			}
+			if got := g.RetryAfter(); got > time.Minute {
+				t.Errorf("RetryAfter = %v: the shared state replaced the worker's own opening", got)
+			}
+			if !s.isPending(key) {
+				t.Error("the opening is not waiting to be written")
+			}
+		})
+	}
+}
