@@ -286,17 +286,16 @@ func (s *sharedBreakers) applyNote(payload string) {
 }
 
 // apply adopts a shared state newer than what g knows: open for openFor,
-// or closed when openFor is nil.
+// or closed when openFor is nil. The version is known only once adopted:
+// news that loses to a transition of g's own is read again later.
 func (s *sharedBreakers) apply(g *guard, version int64, openFor *time.Duration) {
 	if version <= g.version.Load() {
 		return
 	}
 	gen, ok := s.settled(g)
-	if !ok {
-		return
+	if ok && s.adoptAt(g, gen, openFor) {
+		g.version.Store(version)
 	}
-	g.version.Store(version)
-	s.adoptAt(g, gen, openFor)
 }
 
 // settled returns g's generation (breaker.Generation), once a transition of
@@ -311,19 +310,26 @@ func (s *sharedBreakers) settled(g *guard) (uint64, bool) {
 
 // adoptAt puts g in a shared state, open for openFor or closed when openFor
 // is nil, unless g has moved since generation gen: then a transition of its
-// own, newer than the shared state, stands (it is pending now).
-func (s *sharedBreakers) adoptAt(g *guard, gen uint64, openFor *time.Duration) {
+// own, newer than the shared state, stands, and adoptAt reports false. That
+// transition may be a trial's start, which is not written: the table is
+// read again, so that the shared state is not lost for good.
+func (s *sharedBreakers) adoptAt(g *guard, gen uint64, openFor *time.Duration) bool {
 	from, to, d := g.State(), breaker.Closed, time.Duration(0)
 	switch {
 	case openFor != nil:
 		to, d = breaker.Open, *openFor
 	case from == breaker.Closed:
-		return
+		return true
 	}
 	g.trialUntil.Store(0)
-	if g.AdoptAt(gen, to, d) && from != to {
+	if !g.AdoptAt(gen, to, d) {
+		s.requestSync()
+		return false
+	}
+	if from != to {
 		s.adopted(g, from, to)
 	}
+	return true
 }
 
 // sync reads the table and adopts it: the rows of the types this worker
