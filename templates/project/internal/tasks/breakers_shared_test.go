@@ -139,3 +139,53 @@ func TestSharedOpeningLostToATrialIsReadAgain(t *testing.T) {
 		t.Errorf("RetryAfter = %v, want the other worker's cool-down", got)
 	}
 }
+
+// hostKeyer keys a type's breakers by the task's payload.
+type hostKeyer struct{}
+
+func (hostKeyer) BreakerKey(t *Task) string { return string(t.Payload) }
+
+// A keyed breaker evicted while one of its tasks still runs may open on
+// that task's failure. Its opening is written all the same, and the
+// version the write returns belongs to it, not to the breaker that took
+// its key meanwhile: that one has opened nothing, and must adopt the
+// opening when it hears of it, instead of taking it as known and running
+// the key's tasks through the cool-down.
+func TestEvictedBreakersOpeningReachesItsSuccessor(t *testing.T) {
+	t.Parallel()
+	key := breakerKey{taskType: "hooks", key: "down.example"}
+	s := newSharedBreakers(nil, Settings{Lease: time.Second}.withDefaults(), []string{key.taskType},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.adopted = func(*guard, breaker.State, breaker.State) {}
+	mk := func(taskType, k string) *guard {
+		g := &guard{key: breakerKey{taskType, k}, shared: s}
+		g.Breaker = breaker.New(taskType+" "+k, breaker.Settings{FailureThreshold: 1, Timeout: time.Minute,
+			OnStateChange: func(_ string, _, to breaker.State) { s.transitioned(g, to) }})
+		return g
+	}
+	s.set = &breakerSet{make: mk, byType: map[string]*guard{key.taskType: mk(key.taskType, "")},
+		keyers: map[string]BreakerKeyer{key.taskType: hostKeyer{}}, byKey: map[breakerKey]*guard{}}
+	evicted := s.set.keyed(key)
+	s.set.mu.Lock()
+	delete(s.set.byKey, key) // evicted, with a task still running under it
+	s.set.mu.Unlock()
+	successor := s.set.keyed(key)
+	_ = evicted.Execute(context.Background(), func(context.Context) error { return errors.New("down") })
+
+	// publish, with the database's answer: the opening written as version 7.
+	s.mu.Lock()
+	batch := s.pending
+	s.pending = map[breakerKey]transition{}
+	s.mu.Unlock()
+	if len(batch) != 1 {
+		t.Fatalf("pending = %v, want the evicted breaker's opening", batch)
+	}
+	for _, tr := range batch {
+		s.written(tr, 7, true)
+	}
+	openFor := time.Minute
+	s.apply(successor, 7, &openFor) // its notification
+	if st := successor.State(); st != breaker.Open {
+		t.Fatalf("successor state = %s, want open: it took the evicted breaker's opening as known", st)
+	}
+}

@@ -108,7 +108,7 @@ type sharedBreakers struct {
 	adopted func(g *guard, from, to breaker.State)
 
 	mu      sync.Mutex
-	pending map[breakerKey]breaker.State // own transitions not yet written
+	pending map[breakerKey]transition // own transitions not yet written
 
 	kick   chan struct{}
 	notes  chan string
@@ -122,7 +122,7 @@ func newSharedBreakers(store *Store, s Settings, types []string, log *slog.Logge
 	}
 	return &sharedBreakers{store: store, worker: s.ID, types: types, timeout: timeout, lease: s.Lease,
 		deferMin: s.DeferMin, poll: s.PollInterval, resyncEvery: s.BreakerResync, log: log, epoch: time.Now(),
-		pending: map[breakerKey]breaker.State{}, kick: make(chan struct{}, 1), notes: make(chan string, 256)}
+		pending: map[breakerKey]transition{}, kick: make(chan struct{}, 1), notes: make(chan string, 256)}
 }
 
 // now reads the monotonic clock, in nanoseconds.
@@ -137,7 +137,7 @@ func (s *sharedBreakers) transitioned(g *guard, to breaker.State) {
 	}
 	g.trialUntil.Store(0)
 	s.mu.Lock()
-	s.pending[g.key] = to
+	s.pending[g.key] = transition{g, to}
 	s.mu.Unlock()
 	s.wake()
 }
@@ -213,49 +213,62 @@ func (s *sharedBreakers) run(ctx context.Context, listening func() bool) {
 func (s *sharedBreakers) publish(ctx context.Context) {
 	s.mu.Lock()
 	batch := s.pending
-	s.pending = map[breakerKey]breaker.State{}
+	s.pending = map[breakerKey]transition{}
 	s.mu.Unlock()
-	for k, to := range batch {
-		err := s.write(ctx, k, to)
+	for k, tr := range batch {
+		err := s.write(ctx, tr)
 		if err == nil {
 			continue
 		}
 		if ctx.Err() == nil {
 			s.log.Error("writing a task breaker's state failed; retrying at the next poll",
-				"task_type", k.taskType, "key", k.key, "state", to.String(), "err", err)
+				"task_type", k.taskType, "key", k.key, "state", tr.to.String(), "err", err)
 		}
 		s.mu.Lock()
 		if _, newer := s.pending[k]; !newer {
-			s.pending[k] = to
+			s.pending[k] = tr
 		}
 		s.mu.Unlock()
 	}
 }
 
-// write stores one transition of this worker's. An opening that finds the
-// breaker already open (another worker opened it first), or a closing by a
-// worker that no longer holds the trial, leaves the table as it is: the
-// table is read again to adopt what it says.
-func (s *sharedBreakers) write(ctx context.Context, k breakerKey, to breaker.State) error {
+// transition is one of this worker's own, waiting to be written.
+type transition struct {
+	g  *guard
+	to breaker.State
+}
+
+// write stores one transition of this worker's.
+func (s *sharedBreakers) write(ctx context.Context, tr transition) error {
 	var version int64
 	var done bool
 	var err error
-	if to == breaker.Open {
-		version, done, err = s.store.openBreaker(ctx, k, s.worker, s.timeout)
+	if tr.to == breaker.Open {
+		version, done, err = s.store.openBreaker(ctx, tr.g.key, s.worker, s.timeout)
 	} else {
-		done, err = s.store.closeBreaker(ctx, k, s.worker)
+		done, err = s.store.closeBreaker(ctx, tr.g.key, s.worker)
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
+	}
+	s.written(tr, version, done)
+	return nil
+}
+
+// written takes note of a transition written as version, or refused (!done).
+// An opening that finds the breaker already open (another worker opened it
+// first), or a closing by a worker that no longer holds the trial, leaves
+// the table as it is: the table is read again to adopt what it says. The
+// version is known to the breaker that made the transition only: a keyed
+// one may have been evicted meanwhile, and the breaker now under its key
+// must adopt the opening when it hears of it.
+func (s *sharedBreakers) written(tr transition, version int64, done bool) {
+	switch {
 	case !done:
 		s.resync.Store(true)
-	case version > 0:
-		if g := s.set.lookup(k, false); g != nil && version > g.version.Load() {
-			g.version.Store(version)
-		}
+	case version > tr.g.version.Load():
+		tr.g.version.Store(version)
 	}
-	return nil
 }
 
 // breakerNote is the payload of a notification on breakersChannel.
