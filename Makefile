@@ -27,8 +27,11 @@ lint: lint-golden ## golangci-lint (.golangci.yml) of this module, benchmarks in
 lint-golden: ## golangci-lint of each generated variant in testdata/golden (each a module), with its own .golangci.yml
 	@set -e; for m in testdata/golden/*/go.mod; do v=$$(dirname $$m); echo "== lint $$v"; (cd $$v && $(GOLANGCI_LINT) run ./...); done
 
-test: vet ## every test: unit, golden, CLI scripts, runtime against PostgreSQL and PgBouncer, and each generated variant end to end
-	$(GO) test -count=1 -timeout 40m -tags pgbouncer ./...
+# The template tree is the code of every generated service, so its tests run
+# under the race detector; the rest is starter's own.
+test: vet ## every test: unit, golden, CLI scripts, runtime against PostgreSQL and PgBouncer, each generated variant end to end, the template tree under -race
+	$(GO) test -count=1 -timeout 40m -tags pgbouncer $$($(GO) list ./... | grep -v /templates/project)
+	$(GO) test -race -count=1 -timeout 15m -tags pgbouncer ./templates/project/...
 
 test-short: ## the fast tests only (no end-to-end generation of every variant)
 	$(GO) test -short ./...

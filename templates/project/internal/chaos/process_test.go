@@ -1,8 +1,8 @@
 package chaos
 
 import (
-	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -43,8 +43,15 @@ func (c *crashLog) count() int {
 
 func helper(t *testing.T, mode string, crashes *crashLog) *proc {
 	t.Helper()
+	// A file, as a run's: the child writes to it directly, while the run
+	// writes its own lines (a buffer would be written by two goroutines).
+	log, err := os.Create(filepath.Join(t.TempDir(), "helper.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close() })
 	p := &proc{name: "helper", bin: os.Args[0], args: []string{"-test.run=^TestHelperProcess$"},
-		env: append(os.Environ(), "CHAOS_HELPER="+mode), log: &bytes.Buffer{}, crashed: crashes.crashed}
+		env: append(os.Environ(), "CHAOS_HELPER="+mode), log: log, crashed: crashes.crashed}
 	if err := p.start(); err != nil {
 		t.Fatal(err)
 	}
