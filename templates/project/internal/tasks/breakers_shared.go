@@ -60,8 +60,8 @@ type guard struct {
 	*breaker.Breaker
 	key    breakerKey
 	shared *sharedBreakers // nil: not shared
-	// version is the newest shared state applied or written
-	// (task_breakers.version): older news is ignored.
+	// version is the rank (newsRank) of the newest shared state applied or
+	// written: older news is ignored.
 	version atomic.Int64
 	// trialUntil is when this worker's hold on the trial ends and
 	// deniedUntil when it may ask again, on sharedBreakers.now's clock.
@@ -266,8 +266,8 @@ func (s *sharedBreakers) written(tr transition, version int64, done bool) {
 	switch {
 	case !done:
 		s.resync.Store(true)
-	case version > tr.g.version.Load():
-		tr.g.version.Store(version)
+	case newsRank(version, false) > tr.g.version.Load(): // a closing's version is 0
+		tr.g.version.Store(newsRank(version, false))
 	}
 }
 
@@ -275,7 +275,8 @@ func (s *sharedBreakers) written(tr transition, version int64, done bool) {
 type breakerNote struct {
 	TaskType string `json:"task_type"`
 	Key      string `json:"key"`
-	Version  int64  `json:"version"`
+	// Version is the opening's; a closing's is that of the opening it ends.
+	Version int64 `json:"version"`
 	// OpenForUS is the time left open in microseconds; absent when closed.
 	OpenForUS *int64 `json:"open_for_us"`
 }
@@ -295,19 +296,31 @@ func (s *sharedBreakers) applyNote(payload string) {
 		d := time.Duration(*n.OpenForUS) * time.Microsecond
 		openFor = &d
 	}
-	s.apply(g, n.Version, openFor)
+	s.apply(g, newsRank(n.Version, openFor == nil), openFor)
 }
 
-// apply adopts a shared state newer than what g knows: open for openFor,
-// or closed when openFor is nil. The version is known only once adopted:
-// news that loses to a transition of g's own is read again later.
-func (s *sharedBreakers) apply(g *guard, version int64, openFor *time.Duration) {
-	if version <= g.version.Load() {
+// newsRank orders the shared states of a breaker: an opening by its version
+// (task_breakers.version), a closing, which carries the version of the
+// opening it ends, just after that opening and before the next.
+func newsRank(version int64, closed bool) int64 {
+	r := 2 * version
+	if closed {
+		r++
+	}
+	return r
+}
+
+// apply adopts a shared state newer (rank, see newsRank) than what g
+// knows: open for openFor, or closed when openFor is nil. The state is
+// known only once adopted: news that loses to a transition of g's own is
+// read again later.
+func (s *sharedBreakers) apply(g *guard, rank int64, openFor *time.Duration) {
+	if rank <= g.version.Load() {
 		return
 	}
 	gen, ok := s.settled(g)
 	if ok && s.adoptAt(g, gen, openFor) {
-		g.version.Store(version)
+		g.version.Store(rank)
 	}
 }
 
@@ -357,7 +370,7 @@ func (s *sharedBreakers) sync(ctx context.Context) error {
 	for _, r := range rows {
 		open[r.key] = true
 		if g := s.set.lookup(r.key, true); g != nil {
-			s.apply(g, r.version, &r.openFor)
+			s.apply(g, newsRank(r.version, false), &r.openFor)
 		}
 	}
 	for _, g := range s.set.all() {
