@@ -36,15 +36,12 @@ CREATE TRIGGER task_breakers_version BEFORE INSERT OR UPDATE OF open_until ON ta
 -- deleted row) is published on the channel task_breakers, in the
 -- transaction of the change, whoever makes it (a worker, or an operator by
 -- hand). The payload carries the time left open, counted by the database's
--- clock: a listener adds it to its own. A closing carries the version of
--- the opening it ends, and is newer than that opening only: a number drawn
--- now could exceed that of an opening that commits after it (an insertion
--- numbers its row before it waits for the row being deleted).
+-- clock: a listener adds it to its own.
 CREATE FUNCTION task_breakers_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
         PERFORM pg_notify('task_breakers', json_build_object('task_type', OLD.task_type, 'key', OLD.key,
-            'version', OLD.version)::text);
+            'version', nextval('task_breakers_version'))::text);
     ELSE
         PERFORM pg_notify('task_breakers', json_build_object('task_type', NEW.task_type, 'key', NEW.key,
             'version', NEW.version,
