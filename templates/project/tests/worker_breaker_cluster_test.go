@@ -422,3 +422,67 @@ func TestListeningWorkerRereadsTheBreakersItMissed(t *testing.T) {
 	}
 	deferredBy(t, b.app, d, 30*time.Minute)
 }
+
+// An opening can commit after a closing of the same breaker although it
+// drew its version first: an insertion numbers its row before it waits for
+// the row a closing is deleting. Here the closing holds the row a while,
+// as a busy database may make it do. The opening is what the table says
+// once both are over, and a worker that heard the closing adopts it all
+// the same: a closing is numbered after the opening it ends, not after
+// whatever began meanwhile.
+func TestOpeningCommittedAfterAClosingIsAdopted(t *testing.T) {
+	t.Parallel()
+	b := setupWorker(t)
+	d := newDependency()
+	w := b.app.StartWorker(registry("shared-dep", d.handler()), sharedDepSettings(1000, time.Minute, nil))
+	ctx := context.Background()
+	// Open, its cool-down over, its trial held by a worker on another machine.
+	if _, err := b.app.DB.Exec(ctx, `INSERT INTO task_breakers (task_type, open_until, opened_by, trial_by, trial_until)
+		VALUES ('shared-dep', now(), 'a worker', 'the trial holder', now() + interval '1 minute')`); err != nil {
+		t.Fatal(err)
+	}
+	if !apptest.Eventually(10*time.Second, func() bool { return w.Breaker("shared-dep").State() == breaker.HalfOpen }) {
+		t.Fatalf("the worker never heard of the opening: its breaker is %s", w.Breaker("shared-dep").State())
+	}
+	closing, err := b.app.DB.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = closing.Rollback(ctx) }()
+	if _, err := closing.Exec(ctx, `SELECT FROM task_breakers FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	// Another worker opens the breaker anew, as a worker writes its
+	// opening: it waits for the closing.
+	opened := make(chan error, 1)
+	go func() {
+		_, err := b.app.DB.Exec(ctx, `INSERT INTO task_breakers AS b (task_type, key, open_until, opened_by)
+			VALUES ('shared-dep', '', now() + interval '1 hour', 'another worker')
+			ON CONFLICT (task_type, key) DO UPDATE
+				SET open_until = EXCLUDED.open_until, opened_by = EXCLUDED.opened_by, trial_by = NULL, trial_until = NULL
+				WHERE b.open_until <= now()`)
+		opened <- err
+	}()
+	if !apptest.Eventually(10*time.Second, func() bool {
+		var waiting bool
+		err := closing.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_locks WHERE NOT granted)`).Scan(&waiting)
+		return err == nil && waiting
+	}) {
+		t.Fatal("the opening never waited for the closing")
+	}
+	if _, err := closing.Exec(ctx, `DELETE FROM task_breakers WHERE trial_by = 'the trial holder'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := closing.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatal(err)
+	}
+	if !apptest.Eventually(10*time.Second, func() bool { return w.Breaker("shared-dep").State() == breaker.Open }) {
+		t.Fatalf("the table says open, the worker's breaker is %s", w.Breaker("shared-dep").State())
+	}
+	if left := w.Breaker("shared-dep").RetryAfter(); left < 30*time.Minute {
+		t.Fatalf("breaker open for %s more, want about an hour", left)
+	}
+}

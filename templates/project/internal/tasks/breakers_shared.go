@@ -60,8 +60,8 @@ type guard struct {
 	*breaker.Breaker
 	key    breakerKey
 	shared *sharedBreakers // nil: not shared
-	// version is the newest shared state applied or written
-	// (task_breakers.version): older news is ignored.
+	// version is the rank (newsRank) of the newest shared state applied or
+	// written: older news is ignored.
 	version atomic.Int64
 	// trialUntil is when this worker's hold on the trial ends and
 	// deniedUntil when it may ask again, on sharedBreakers.now's clock.
@@ -108,7 +108,7 @@ type sharedBreakers struct {
 	adopted func(g *guard, from, to breaker.State)
 
 	mu      sync.Mutex
-	pending map[breakerKey]breaker.State // own transitions not yet written
+	pending map[breakerKey]transition // own transitions not yet written
 
 	kick   chan struct{}
 	notes  chan string
@@ -122,7 +122,7 @@ func newSharedBreakers(store *Store, s Settings, types []string, log *slog.Logge
 	}
 	return &sharedBreakers{store: store, worker: s.ID, types: types, timeout: timeout, lease: s.Lease,
 		deferMin: s.DeferMin, poll: s.PollInterval, resyncEvery: s.BreakerResync, log: log, epoch: time.Now(),
-		pending: map[breakerKey]breaker.State{}, kick: make(chan struct{}, 1), notes: make(chan string, 256)}
+		pending: map[breakerKey]transition{}, kick: make(chan struct{}, 1), notes: make(chan string, 256)}
 }
 
 // now reads the monotonic clock, in nanoseconds.
@@ -137,7 +137,7 @@ func (s *sharedBreakers) transitioned(g *guard, to breaker.State) {
 	}
 	g.trialUntil.Store(0)
 	s.mu.Lock()
-	s.pending[g.key] = to
+	s.pending[g.key] = transition{g, to}
 	s.mu.Unlock()
 	s.wake()
 }
@@ -213,56 +213,70 @@ func (s *sharedBreakers) run(ctx context.Context, listening func() bool) {
 func (s *sharedBreakers) publish(ctx context.Context) {
 	s.mu.Lock()
 	batch := s.pending
-	s.pending = map[breakerKey]breaker.State{}
+	s.pending = map[breakerKey]transition{}
 	s.mu.Unlock()
-	for k, to := range batch {
-		err := s.write(ctx, k, to)
+	for k, tr := range batch {
+		err := s.write(ctx, tr)
 		if err == nil {
 			continue
 		}
 		if ctx.Err() == nil {
 			s.log.Error("writing a task breaker's state failed; retrying at the next poll",
-				"task_type", k.taskType, "key", k.key, "state", to.String(), "err", err)
+				"task_type", k.taskType, "key", k.key, "state", tr.to.String(), "err", err)
 		}
 		s.mu.Lock()
 		if _, newer := s.pending[k]; !newer {
-			s.pending[k] = to
+			s.pending[k] = tr
 		}
 		s.mu.Unlock()
 	}
 }
 
-// write stores one transition of this worker's. An opening that finds the
-// breaker already open (another worker opened it first), or a closing by a
-// worker that no longer holds the trial, leaves the table as it is: the
-// table is read again to adopt what it says.
-func (s *sharedBreakers) write(ctx context.Context, k breakerKey, to breaker.State) error {
+// transition is one of this worker's own, waiting to be written.
+type transition struct {
+	g  *guard
+	to breaker.State
+}
+
+// write stores one transition of this worker's.
+func (s *sharedBreakers) write(ctx context.Context, tr transition) error {
 	var version int64
 	var done bool
 	var err error
-	if to == breaker.Open {
-		version, done, err = s.store.openBreaker(ctx, k, s.worker, s.timeout)
+	if tr.to == breaker.Open {
+		version, done, err = s.store.openBreaker(ctx, tr.g.key, s.worker, s.timeout)
 	} else {
-		done, err = s.store.closeBreaker(ctx, k, s.worker)
+		done, err = s.store.closeBreaker(ctx, tr.g.key, s.worker)
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
+	}
+	s.written(tr, version, done)
+	return nil
+}
+
+// written takes note of a transition written as version, or refused (!done).
+// An opening that finds the breaker already open (another worker opened it
+// first), or a closing by a worker that no longer holds the trial, leaves
+// the table as it is: the table is read again to adopt what it says. The
+// version is known to the breaker that made the transition only: a keyed
+// one may have been evicted meanwhile, and the breaker now under its key
+// must adopt the opening when it hears of it.
+func (s *sharedBreakers) written(tr transition, version int64, done bool) {
+	switch {
 	case !done:
 		s.resync.Store(true)
-	case version > 0:
-		if g := s.set.lookup(k, false); g != nil && version > g.version.Load() {
-			g.version.Store(version)
-		}
+	case newsRank(version, false) > tr.g.version.Load(): // a closing's version is 0
+		tr.g.version.Store(newsRank(version, false))
 	}
-	return nil
 }
 
 // breakerNote is the payload of a notification on breakersChannel.
 type breakerNote struct {
 	TaskType string `json:"task_type"`
 	Key      string `json:"key"`
-	Version  int64  `json:"version"`
+	// Version is the opening's; a closing's is that of the opening it ends.
+	Version int64 `json:"version"`
 	// OpenForUS is the time left open in microseconds; absent when closed.
 	OpenForUS *int64 `json:"open_for_us"`
 }
@@ -282,21 +296,32 @@ func (s *sharedBreakers) applyNote(payload string) {
 		d := time.Duration(*n.OpenForUS) * time.Microsecond
 		openFor = &d
 	}
-	s.apply(g, n.Version, openFor)
+	s.apply(g, newsRank(n.Version, openFor == nil), openFor)
 }
 
-// apply adopts a shared state newer than what g knows: open for openFor,
-// or closed when openFor is nil.
-func (s *sharedBreakers) apply(g *guard, version int64, openFor *time.Duration) {
-	if version <= g.version.Load() {
+// newsRank orders the shared states of a breaker: an opening by its version
+// (task_breakers.version), a closing, which carries the version of the
+// opening it ends, just after that opening and before the next.
+func newsRank(version int64, closed bool) int64 {
+	r := 2 * version
+	if closed {
+		r++
+	}
+	return r
+}
+
+// apply adopts a shared state newer (rank, see newsRank) than what g
+// knows: open for openFor, or closed when openFor is nil. The state is
+// known only once adopted: news that loses to a transition of g's own is
+// read again later.
+func (s *sharedBreakers) apply(g *guard, rank int64, openFor *time.Duration) {
+	if rank <= g.version.Load() {
 		return
 	}
 	gen, ok := s.settled(g)
-	if !ok {
-		return
+	if ok && s.adoptAt(g, gen, openFor) {
+		g.version.Store(rank)
 	}
-	g.version.Store(version)
-	s.adoptAt(g, gen, openFor)
 }
 
 // settled returns g's generation (breaker.Generation), once a transition of
@@ -311,19 +336,26 @@ func (s *sharedBreakers) settled(g *guard) (uint64, bool) {
 
 // adoptAt puts g in a shared state, open for openFor or closed when openFor
 // is nil, unless g has moved since generation gen: then a transition of its
-// own, newer than the shared state, stands (it is pending now).
-func (s *sharedBreakers) adoptAt(g *guard, gen uint64, openFor *time.Duration) {
+// own, newer than the shared state, stands, and adoptAt reports false. That
+// transition may be a trial's start, which is not written: the table is
+// read again, so that the shared state is not lost for good.
+func (s *sharedBreakers) adoptAt(g *guard, gen uint64, openFor *time.Duration) bool {
 	from, to, d := g.State(), breaker.Closed, time.Duration(0)
 	switch {
 	case openFor != nil:
 		to, d = breaker.Open, *openFor
 	case from == breaker.Closed:
-		return
+		return true
 	}
 	g.trialUntil.Store(0)
-	if g.AdoptAt(gen, to, d) && from != to {
+	if !g.AdoptAt(gen, to, d) {
+		s.requestSync()
+		return false
+	}
+	if from != to {
 		s.adopted(g, from, to)
 	}
+	return true
 }
 
 // sync reads the table and adopts it: the rows of the types this worker
@@ -338,7 +370,7 @@ func (s *sharedBreakers) sync(ctx context.Context) error {
 	for _, r := range rows {
 		open[r.key] = true
 		if g := s.set.lookup(r.key, true); g != nil {
-			s.apply(g, r.version, &r.openFor)
+			s.apply(g, newsRank(r.version, false), &r.openFor)
 		}
 	}
 	for _, g := range s.set.all() {
