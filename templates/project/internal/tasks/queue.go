@@ -103,6 +103,9 @@ type outcome struct {
 	result   []byte
 	err      string
 	delay    time.Duration
+	// lease is the attempt's, which leases.drop forgets once the outcome is
+	// written.
+	lease *lease
 	// unstorable marks the failure written in place of an outcome the
 	// database refused.
 	unstorable bool
