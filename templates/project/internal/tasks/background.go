@@ -93,13 +93,15 @@ func (w *Worker) signal() {
 // away it skips one round of reaping: every worker first gets a round to
 // renew the leases that ran out meanwhile, so that the tasks of workers cut
 // off as well (a database restart cuts off everyone) are not taken from them.
+// A worker that starts skips its first round likewise: it may have started
+// as the database came back (it could not register its types before).
 func (w *Worker) maintain(ctx context.Context) {
 	every := w.s.Lease / 3
 	t := time.NewTicker(every)
 	defer t.Stop()
 	defer w.forget()
 	w.report(ctx, every)
-	reaping := w.reap(ctx, every)
+	reaping := true // the next round reaps
 	for {
 		select {
 		case <-ctx.Done():
