@@ -127,7 +127,8 @@ func mode(task *tasks.Task) string {
 
 // A worker cut off from the database finishes an attempt that was taken back
 // and given again, to a worker of the same name: its completion must change
-// nothing.
+// nothing, the figures per minute included (one completion, the second
+// worker's).
 func TestCompletionOfAnAttemptNoLongerCurrentChangesNothing(t *testing.T) {
 	t.Parallel()
 	b := setupWorker(t)
@@ -156,7 +157,7 @@ func TestCompletionOfAnAttemptNoLongerCurrentChangesNothing(t *testing.T) {
 	<-firstStarted
 	proxy.Cut() // its lease expires
 
-	b.app.StartWorker(registry("twice", handler), s) // reaps it and claims attempt 2
+	second := b.app.StartWorker(registry("twice", handler), s) // reaps it and claims attempt 2
 	<-secondStarted
 	proxy.Restore()
 	close(endFirst)
@@ -175,4 +176,15 @@ func TestCompletionOfAnAttemptNoLongerCurrentChangesNothing(t *testing.T) {
 	close(endSecond)
 	done := b.app.WaitStatus(task.ID, tasks.StatusCompleted)
 	assertJSONEqual(t, done.Result, json.RawMessage(`{"attempt":2}`))
+	if err := second.Stop(); err != nil { // writes its last figures
+		t.Fatal(err)
+	}
+	var started, completed int64
+	if err := b.app.DB.QueryRow(context.Background(), `SELECT coalesce(sum(started), 0), coalesce(sum(completed), 0)
+		FROM task_minutes WHERE task_type = 'twice'`).Scan(&started, &completed); err != nil {
+		t.Fatal(err)
+	}
+	if started != 2 || completed != 1 {
+		t.Fatalf("task_minutes counts %d starts and %d completions, want 2 and 1", started, completed)
+	}
 }

@@ -14,8 +14,12 @@ import (
 // Sidekiq flush their processed/failed counters with their heartbeats:
 // counting them in the queue's own statements cost every claim and every
 // completion an extra write to a table all workers share (migration
-// 000011_tasks_counts). What a worker had not written yet when it died is
-// lost from the charts; the counts per status are exact, kept by triggers.
+// 000011_tasks_counts). An outcome counts only if its write changed its
+// task: one the database dropped, its task taken back meanwhile, counts in
+// the figures of whoever has the task now. What a worker had not written yet
+// when it died is lost from the charts, as are the outcomes of a write whose
+// answer was lost and whose retry found them written already; the counts per
+// status are exact, kept by triggers.
 type minuteStats struct {
 	mu sync.Mutex
 	m  map[minuteKey]*minuteDelta

@@ -181,7 +181,7 @@ func (s *Store) RetryGroup(ctx context.Context, taskType, lastError string) (int
 	err := s.pool.QueryRow(ctx, `WITH t AS (
 			UPDATE tasks SET status = 'pending', current_attempt = 0, scheduled_at = now(),
 				started_at = NULL, completed_at = NULL, result = NULL, updated_at = now(),
-				paused = (SELECT paused FROM task_types WHERE task_type = tasks.task_type)
+				paused = (SELECT paused FROM task_types WHERE task_type = tasks.task_type FOR SHARE)
 			WHERE status = 'failed' AND task_type = $1 AND coalesce(last_error, '') = $2
 			RETURNING 1)
 		SELECT count(*) FROM t, pg_notify('tasks_new', '')`, taskType, lastError).Scan(&n)

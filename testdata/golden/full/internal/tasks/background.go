@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -92,13 +93,15 @@ func (w *Worker) signal() {
 // away it skips one round of reaping: every worker first gets a round to
 // renew the leases that ran out meanwhile, so that the tasks of workers cut
 // off as well (a database restart cuts off everyone) are not taken from them.
+// A worker that starts skips its first round likewise: it may have started
+// as the database came back (it could not register its types before).
 func (w *Worker) maintain(ctx context.Context) {
 	every := w.s.Lease / 3
 	t := time.NewTicker(every)
 	defer t.Stop()
 	defer w.forget()
 	w.report(ctx, every)
-	reaping := w.reap(ctx, every)
+	reaping := true // the next round reaps
 	for {
 		select {
 		case <-ctx.Done():
@@ -228,11 +231,11 @@ func (w *Worker) drain(ctx context.Context, batch []outcome) {
 // row, and a row it still refuses ends failed, saying why: one unstorable
 // outcome must not take the others down with it.
 func (w *Worker) write(ctx context.Context, batch []outcome) {
-	err := w.writeRetrying(ctx, batch)
+	written, err := w.writeRetrying(ctx, batch)
 	switch {
 	case err == nil:
 		w.leases.drop(batch)
-		w.minutes.ended(time.Now(), batch)
+		w.minutes.ended(time.Now(), taken(batch, written))
 	case ctx.Err() != nil:
 		w.log.Error("writing task outcomes failed; their leases will expire", "count", len(batch), "err", err)
 	case len(batch) > 1:
@@ -248,6 +251,22 @@ func (w *Worker) write(ctx context.Context, batch []outcome) {
 	}
 }
 
+// taken returns the outcomes of batch whose task is among those written:
+// the other tasks were taken back, and count in the figures of the worker
+// (or the reaper) that has them now.
+func taken(batch []outcome, written map[uuid.UUID]bool) []outcome {
+	if len(written) == len(batch) {
+		return batch
+	}
+	out := make([]outcome, 0, len(written))
+	for _, o := range batch {
+		if written[o.id] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // unstorable turns an outcome the database refused into a failure that says why.
 func unstorable(o outcome, err error) outcome {
 	o.kind, o.result, o.delay, o.unstorable = outcomeFailed, nil, 0, true
@@ -256,13 +275,14 @@ func unstorable(o outcome, err error) outcome {
 }
 
 // writeRetrying writes batch, retrying with a growing pause (at most
-// CompleteRetryMax) while the database cannot be reached. It returns nil, the error of a
-// database that refused the batch, or ctx's.
-func (w *Worker) writeRetrying(ctx context.Context, batch []outcome) error {
+// CompleteRetryMax) while the database cannot be reached. It returns the ids
+// of the tasks written and nil, the error of a database that refused the
+// batch, or ctx's.
+func (w *Worker) writeRetrying(ctx context.Context, batch []outcome) (map[uuid.UUID]bool, error) {
 	pause := min(10*time.Millisecond, w.s.CompleteRetryMax)
 	began := time.Now()
 	for try := 1; ; try++ {
-		_, err := w.store.complete(ctx, w.s.ID, batch)
+		written, err := w.store.complete(ctx, w.s.ID, batch)
 		switch {
 		case err == nil:
 			w.markOK()
@@ -270,15 +290,15 @@ func (w *Worker) writeRetrying(ctx context.Context, batch []outcome) error {
 				w.log.Info("task outcomes written after the database came back", "count", len(batch),
 					"tries", try, "waited", time.Since(began).Round(time.Millisecond))
 			}
-			return nil
+			return written, nil
 		case !unreachable(err):
-			return err
+			return nil, err
 		case try == 1:
 			w.log.Warn("cannot reach the database to write task outcomes; keeping them and retrying",
 				"count", len(batch), "err", err)
 		}
 		if !sleep(ctx, pause) {
-			return err
+			return nil, err
 		}
 		pause = min(2*pause, w.s.CompleteRetryMax)
 	}

@@ -60,12 +60,14 @@ func (ls *leases) hold(runCtx context.Context, claimed []*Task, until time.Durat
 }
 
 // drop forgets the leases of outcomes that were written (or found to belong
-// to someone else).
+// to someone else). Each outcome forgets its own lease only: the worker may
+// have claimed its task again meanwhile, with the same attempt number when
+// the outcome gave the attempt back.
 func (ls *leases) drop(batch []outcome) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	for _, o := range batch {
-		if l := ls.m[o.id]; l != nil && l.attempt == o.attempt {
+		if l := ls.m[o.id]; l != nil && l == o.lease {
 			delete(ls.m, o.id)
 		}
 	}

@@ -103,6 +103,9 @@ type outcome struct {
 	result   []byte
 	err      string
 	delay    time.Duration
+	// lease is the attempt's, which leases.drop forgets once the outcome is
+	// written.
+	lease *lease
 	// unstorable marks the failure written in place of an outcome the
 	// database refused.
 	unstorable bool
@@ -132,11 +135,12 @@ UPDATE tasks AS t SET
 FROM unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[])
 	AS u(id, attempt, kind, result, error, delay_us)
 WHERE t.id = ANY(ARRAY(SELECT unnest($1::uuid[]))) AND t.id = u.id
-	AND t.locked_by = $7 AND t.current_attempt = u.attempt`
+	AND t.locked_by = $7 AND t.current_attempt = u.attempt
+RETURNING t.id`
 
-// complete writes outcomes of tasks leased by worker and reports how many
-// rows it changed.
-func (s *Store) complete(ctx context.Context, worker string, batch []outcome) (int64, error) {
+// complete writes outcomes of tasks leased by worker and returns the ids of
+// the tasks it changed: the others are no longer the worker's.
+func (s *Store) complete(ctx context.Context, worker string, batch []outcome) (map[uuid.UUID]bool, error) {
 	ids := make([][16]byte, len(batch))
 	attempts := make([]int32, len(batch))
 	kinds := make([]string, len(batch))
@@ -155,16 +159,19 @@ func (s *Store) complete(ctx context.Context, worker string, batch []outcome) (i
 			errs[i] = &batch[i].err
 		}
 	}
-	n, err := s.completeBatch(ctx, ids, attempts, kinds, results, errs, delays, worker)
+	written := make(map[uuid.UUID]bool, len(batch))
+	_, err := s.batchPlans(ctx, func(rows pgx.Rows) error {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		written[id] = true
+		return nil
+	}, completeSQL, ids, attempts, kinds, results, errs, delays, worker)
 	if err != nil {
-		return 0, fmt.Errorf("complete %d tasks: %w", len(batch), err)
+		return nil, fmt.Errorf("complete %d tasks: %w", len(batch), err)
 	}
-	return n, nil
-}
-
-// completeBatch runs completeSQL under batchPlans.
-func (s *Store) completeBatch(ctx context.Context, args ...any) (int64, error) {
-	return s.batchPlans(ctx, nil, completeSQL, args...)
+	return written, nil
 }
 
 // batchPlans runs sql, a statement given an array of ids (whose rows, if

@@ -55,6 +55,7 @@ WHERE tt.task_type = $1 AND tt.is_active
 	AND array_position(ARRAY['user', 'moderator', 'admin'], u.role) >= array_position(ARRAY['user', 'moderator', 'admin'], tt.min_role)
 	AND ($9 = 0 OR ` + createdSQL + ` < $9)
 	AND ($10 = 0 OR ` + waitingSQL + ` < $10)
+FOR SHARE OF tt
 RETURNING ` + taskColumns
 
 	// createdSQL counts the user's creations within the window, up to $9.

@@ -82,7 +82,7 @@ func (s *Store) Create(ctx context.Context, n NewTask) (*Task, error) {
 	row := s.pool.QueryRow(ctx, `
 		INSERT INTO tasks (task_type, priority, payload, metadata, max_attempts, retry_strategy, scheduled_at, created_by, paused, trace_context)
 		SELECT $1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8, paused, $9
-		FROM task_types WHERE task_type = $1 AND is_active
+		FROM task_types WHERE task_type = $1 AND is_active FOR SHARE
 		RETURNING `+taskColumns,
 		n.TaskType, n.Priority, n.Payload, n.Metadata, n.MaxAttempts, n.RetryStrategy, sched, n.CreatedBy, traceContextOf(ctx))
 	t, err := scanTask(row)
@@ -206,7 +206,7 @@ func (s *Store) Retry(ctx context.Context, id uuid.UUID, owner *uuid.UUID) (*Tas
 	return s.transition(ctx, "retry", id, owner, `WITH t AS (
 			UPDATE tasks SET status = 'pending', current_attempt = 0, scheduled_at = now(),
 				started_at = NULL, completed_at = NULL, result = NULL, updated_at = now(),
-				paused = (SELECT paused FROM task_types WHERE task_type = tasks.task_type)
+				paused = (SELECT paused FROM task_types WHERE task_type = tasks.task_type FOR SHARE)
 			WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2) AND status = 'failed'
 			RETURNING *)
 		SELECT `+taskColumns+` FROM t, pg_notify('tasks_new', '')`,

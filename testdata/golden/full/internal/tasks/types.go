@@ -88,24 +88,30 @@ func (s *Store) RegisterTypes(ctx context.Context, types []TypeSpec) error {
 
 // SetPaused pauses or resumes a task type. A paused type still accepts
 // tasks, but no worker claims them until it is resumed. Its waiting tasks
-// are marked (or unmarked) in the same statement: a write per waiting task
+// are marked (or unmarked) in the same transaction: a write per waiting task
 // of the type, once, so that claims do not pay for the pause. Both wake the
 // listening workers (for a pause, harmlessly), so that resumed tasks start
 // at once. A type that does not exist is apperr NotFound.
+//
+// The marking is a statement of its own, after the type's row is updated:
+// a creation or a retry reads the type FOR SHARE, so the update waits for
+// those under way, and the marking, whose snapshot is taken after that
+// wait, sees their tasks. Marked in the same statement, a task created
+// while the type was being resumed stayed marked paused for good.
 func (s *Store) SetPaused(ctx context.Context, name string, paused bool) (TaskType, error) {
 	// Each statement names the index it can use: the claim index finds the
 	// waiting tasks to mark, tasks_paused_idx the marked ones.
 	mark := `UPDATE tasks SET paused = true
-		WHERE task_type = $1 AND status IN ('pending', 'retrying') AND NOT paused AND EXISTS (SELECT 1 FROM t)`
+		WHERE task_type = $1 AND status IN ('pending', 'retrying') AND NOT paused`
 	if !paused {
-		mark = `UPDATE tasks SET paused = false WHERE task_type = $1 AND paused AND EXISTS (SELECT 1 FROM t)`
+		mark = `UPDATE tasks SET paused = false WHERE task_type = $1 AND paused`
 	}
-	var tt TaskType
-	err := s.pool.QueryRow(ctx, `WITH t AS (
-			UPDATE task_types SET paused = $2, updated_at = now() WHERE task_type = $1 RETURNING *),
-		marked AS (`+mark+`)
-		SELECT `+typeColumns+` FROM t, pg_notify('tasks_new', '')`, name, paused).
-		Scan(typeFields(&tt)...)
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE task_types SET paused = $2, updated_at = now() WHERE task_type = $1
+		RETURNING `+typeColumns, name, paused)
+	b.Queue(mark, name)
+	b.Queue(`SELECT pg_notify('tasks_new', '')`)
+	tt, err := setPaused(s.pool.SendBatch(ctx, b))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return TaskType{}, apperr.NotFound("Task type")
 	}
@@ -113,4 +119,19 @@ func (s *Store) SetPaused(ctx context.Context, name string, paused bool) (TaskTy
 		return TaskType{}, fmt.Errorf("set task type %s paused: %w", name, err)
 	}
 	return tt, nil
+}
+
+// setPaused reads the results of SetPaused's batch, which it closes.
+func setPaused(br pgx.BatchResults) (TaskType, error) {
+	var tt TaskType
+	err := br.QueryRow().Scan(typeFields(&tt)...)
+	for range 2 {
+		if _, xerr := br.Exec(); err == nil {
+			err = xerr
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tt, err
 }

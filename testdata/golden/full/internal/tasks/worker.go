@@ -439,6 +439,7 @@ func (w *Worker) runners(runCtx context.Context) {
 func (w *Worker) runOne(runCtx context.Context, j job) {
 	ctx, span := w.traceAttempt(j.l.ctx, j.t)
 	o := w.execute(ctx, runCtx, j.t)
+	o.lease = j.l
 	endAttempt(span, o)
 	j.l.cancel(nil)
 	select {
