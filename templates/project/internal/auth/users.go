@@ -159,13 +159,16 @@ func (s *Service) ChangePassword(ctx context.Context, actor Principal, current, 
 		return err
 	}
 	err = inTx(ctx, s.db, func(tx pgx.Tx) error {
-		if err := setPassword(ctx, tx, u.ID, hash); err != nil {
+		if err := replacePassword(ctx, tx, u, hash); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, u.ID, actor.SessionID)
 		return err
 	})
 	s.cache.invalidateUser(u.ID)
+	if errors.Is(err, errInvalidCredentials) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
@@ -199,6 +202,22 @@ func (s *Service) checkOwnPassword(ctx context.Context, actor Principal, passwor
 func setPassword(ctx context.Context, q querier, id uuid.UUID, hash string) error {
 	if _, err := q.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash); err != nil {
 		return fmt.Errorf("set password: %w", err)
+	}
+	return nil
+}
+
+// replacePassword sets u's password to hash provided the stored hash is
+// still the one the current password was verified against: a reset or
+// another change committed meanwhile wins, and the current password given
+// is then no longer current.
+func replacePassword(ctx context.Context, tx pgx.Tx, u User, hash string) error {
+	tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2`,
+		u.ID, u.passwordHash, hash)
+	switch {
+	case err != nil:
+		return fmt.Errorf("set password: %w", err)
+	case tag.RowsAffected() == 0:
+		return errInvalidCredentials
 	}
 	return nil
 }
