@@ -12,24 +12,25 @@ import (
 )
 
 // A password checked against the account as it was read must not act on
-// the account as a concurrent change left it. A login, or a change of
-// one's own password, reads the user, verifies the password (argon2id:
-// tens of milliseconds, longer while it waits for the hash gate), then
-// writes; an admin's reset or deactivation that commits meanwhile has
-// already ended the sessions it was meant to end. Without a check at the
-// write, the login opened a session after them (one that a reactivation
-// brings back) with a password that no longer opens the account, and the
-// change replaced the password an admin had just reset.
+// the account as a concurrent change left it. A login, a change of one's
+// own password or the deletion of one's account reads the user, verifies
+// the password (argon2id: tens of milliseconds, longer while it waits for
+// the hash gate), then writes; an admin's reset or deactivation that
+// commits meanwhile has already ended the sessions it was meant to end.
+// Without a check at the write, the login opened a session after them (one
+// that a reactivation brings back) with a password that no longer opens
+// the account, the change replaced the password an admin had just reset,
+// and the deletion deactivated the account the admin had just secured.
 //
 // The race is made deterministic by holding the account's failed-login
-// count (a row of rate_limits), which both take after reading the user:
+// count (a row of rate_limits), which each takes after reading the user:
 // they wait on its lock while the admin acts.
 func TestStalePasswordCannotOutliveAConcurrentRevocation(t *testing.T) {
 	t.Parallel()
 	const oldPassword, nextPassword, resetPassword = "Correct7horse!", "Attacker7horse!", "Admin7reset!!"
 	for _, tc := range []struct {
 		name   string
-		racing string // "login" or "change": what runs on the old password
+		racing string // "login", "change" or "delete": what runs on the old password
 		revoke func(ctx context.Context, s *auth.Service, admin auth.Principal, user auth.User) error
 	}{
 		{"login against a reset", "login", func(ctx context.Context, s *auth.Service, admin auth.Principal, user auth.User) error {
@@ -40,6 +41,9 @@ func TestStalePasswordCannotOutliveAConcurrentRevocation(t *testing.T) {
 			return err
 		}},
 		{"change against a reset", "change", func(ctx context.Context, s *auth.Service, admin auth.Principal, user auth.User) error {
+			return s.ResetPassword(ctx, admin, user.ID, resetPassword)
+		}},
+		{"deletion against a reset", "delete", func(ctx context.Context, s *auth.Service, admin auth.Principal, user auth.User) error {
 			return s.ResetPassword(ctx, admin, user.ID, resetPassword)
 		}},
 	} {
@@ -66,6 +70,10 @@ func TestStalePasswordCannotOutliveAConcurrentRevocation(t *testing.T) {
 					done <- err
 					return
 				}
+				if tc.racing == "delete" {
+					done <- b.s.DeleteSelf(ctx, victim, oldPassword, "DELETE")
+					return
+				}
 				done <- b.s.ChangePassword(ctx, victim, oldPassword, nextPassword)
 			}()
 			waitForRowLock(t, b.db, done)
@@ -77,6 +85,9 @@ func TestStalePasswordCannotOutliveAConcurrentRevocation(t *testing.T) {
 			if e, ok := apperr.As(err); !ok || e.Code != apperr.CodeInvalidCredentials {
 				t.Errorf("the %s on the old password after the revocation = %v, want INVALID_CREDENTIALS", tc.racing, err)
 			}
+			if u, err := b.s.GetUser(ctx, b.admin, stolen.User.ID); tc.racing == "delete" && (err != nil || !u.IsActive) {
+				t.Errorf("the deletion on the old password after the reset went through: active %v (%v)", u.IsActive, err)
+			}
 			if _, err := b.s.SetStatus(ctx, b.admin, stolen.User.ID, true, "restored"); err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +96,7 @@ func TestStalePasswordCannotOutliveAConcurrentRevocation(t *testing.T) {
 					t.Error("a session opened with the old password survives the revocation")
 				}
 			}
-			if tc.racing == "change" {
+			if tc.racing != "login" {
 				if _, err := b.s.Login(ctx, auth.LoginInput{Username: "victim", Password: resetPassword, ClientIP: "192.0.2.22"}); err != nil {
 					t.Errorf("the admin's password no longer opens the account: %v", err)
 				}

@@ -227,10 +227,15 @@ func (s *Service) DeleteSelf(ctx context.Context, actor Principal, password, con
 	if confirmation != "DELETE" {
 		return apperr.Validation("confirmation", `Confirmation must be "DELETE"`)
 	}
-	if _, err := s.checkOwnPassword(ctx, actor, password); err != nil {
+	checked, err := s.checkOwnPassword(ctx, actor, password)
+	if err != nil {
 		return err
 	}
-	_, err := s.actOn(ctx, actor, actor.UserID, actRule{min: RoleUser, self: true}, func(tx pgx.Tx, target User, admins int) (User, error) {
+	_, err = s.actOn(ctx, actor, actor.UserID, actRule{min: RoleUser, self: true}, func(tx pgx.Tx, target User, admins int) (User, error) {
+		if target.passwordHash != checked.passwordHash {
+			// Reset or changed since it was verified: no longer current.
+			return User{}, errInvalidCredentials
+		}
 		if removesAdmin(target, admins) {
 			return User{}, errLastAdmin
 		}
