@@ -30,6 +30,11 @@
 //     a pooler in transaction mode.
 //   - Wrong current passwords on /users/me routes count against the account
 //     like failed logins.
+//   - A login, a change of one's password and the deletion of one's account
+//     take effect only if the password hash they verified is still the
+//     account's when they write (and, for a login, the account is still
+//     active): a reset or deactivation committed while argon2id ran wins,
+//     and they answer INVALID_CREDENTIALS.
 //   - argon2id runs through a gate of Settings.HashConcurrency slots, so
 //     the memory of hashing is bounded whatever the number of requests. The
 //     test environment hashes at a cheap cost (config); every other one at

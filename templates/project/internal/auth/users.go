@@ -159,13 +159,16 @@ func (s *Service) ChangePassword(ctx context.Context, actor Principal, current, 
 		return err
 	}
 	err = inTx(ctx, s.db, func(tx pgx.Tx) error {
-		if err := setPassword(ctx, tx, u.ID, hash); err != nil {
+		if err := replacePassword(ctx, tx, u, hash); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, u.ID, actor.SessionID)
 		return err
 	})
 	s.cache.invalidateUser(u.ID)
+	if errors.Is(err, errInvalidCredentials) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
@@ -203,15 +206,36 @@ func setPassword(ctx context.Context, q querier, id uuid.UUID, hash string) erro
 	return nil
 }
 
+// replacePassword sets u's password to hash provided the stored hash is
+// still the one the current password was verified against: a reset or
+// another change committed meanwhile wins, and the current password given
+// is then no longer current.
+func replacePassword(ctx context.Context, tx pgx.Tx, u User, hash string) error {
+	tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2`,
+		u.ID, u.passwordHash, hash)
+	switch {
+	case err != nil:
+		return fmt.Errorf("set password: %w", err)
+	case tag.RowsAffected() == 0:
+		return errInvalidCredentials
+	}
+	return nil
+}
+
 // DeleteSelf soft-deletes the caller's account after checking the password.
 func (s *Service) DeleteSelf(ctx context.Context, actor Principal, password, confirmation string) error {
 	if confirmation != "DELETE" {
 		return apperr.Validation("confirmation", `Confirmation must be "DELETE"`)
 	}
-	if _, err := s.checkOwnPassword(ctx, actor, password); err != nil {
+	checked, err := s.checkOwnPassword(ctx, actor, password)
+	if err != nil {
 		return err
 	}
-	_, err := s.actOn(ctx, actor, actor.UserID, actRule{min: RoleUser, self: true}, func(tx pgx.Tx, target User, admins int) (User, error) {
+	_, err = s.actOn(ctx, actor, actor.UserID, actRule{min: RoleUser, self: true}, func(tx pgx.Tx, target User, admins int) (User, error) {
+		if target.passwordHash != checked.passwordHash {
+			// Reset or changed since it was verified: no longer current.
+			return User{}, errInvalidCredentials
+		}
 		if removesAdmin(target, admins) {
 			return User{}, errLastAdmin
 		}

@@ -220,6 +220,9 @@ func (s *Service) openSession(ctx context.Context, user User, in LoginInput) (Lo
 	now := s.now()
 	res := LoginResult{SessionToken: token, ExpiresAt: now.Add(s.settings.SessionLifetime)}
 	err = inTx(ctx, s.db, func(tx pgx.Tx) error {
+		if res.User, err = stampLogin(ctx, tx, user, now); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND (expires_at <= $2 OR last_activity_at < $3)`,
 			user.ID, now, now.Add(-s.settings.SessionIdleTimeout)); err != nil {
 			return fmt.Errorf("end idle sessions: %w", err)
@@ -230,14 +233,31 @@ func (s *Service) openSession(ctx context.Context, user User, in LoginInput) (Lo
 			user.ID, hash[:], storable.Text(in.UserAgent, 512), storable.Text(in.ClientIP, 64), now, res.ExpiresAt); err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
-		res.User, err = scanUser(tx.QueryRow(ctx,
-			`UPDATE users SET last_login_at = $2 WHERE id = $1 RETURNING `+userColumns, user.ID, now))
-		return err
+		return nil
 	})
+	if errors.Is(err, errInvalidCredentials) {
+		return LoginResult{}, err
+	}
 	if err != nil {
 		return LoginResult{}, fmt.Errorf("login: %w", err)
 	}
 	return res, nil
+}
+
+// stampLogin records the login on the user's row, provided the row still
+// has the password hash that was verified and is active. The password was
+// checked against the row as read before argon2id ran: a reset, password
+// change or deactivation committed since then has ended the sessions it
+// meant to end, and a session opened after it would outlive it (a
+// reactivation would bring it back). The row stays locked until the
+// session is in, so such a change that comes later waits and ends it.
+func stampLogin(ctx context.Context, tx pgx.Tx, user User, now time.Time) (User, error) {
+	u, err := scanUser(tx.QueryRow(ctx, `UPDATE users SET last_login_at = $2
+		WHERE id = $1 AND password_hash = $3 AND is_active RETURNING `+userColumns, user.ID, now, user.passwordHash))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, errInvalidCredentials
+	}
+	return u, err
 }
 
 var errBadToken = apperr.Unauthorized("Invalid or expired session token")
