@@ -106,7 +106,8 @@ func (h *harness) clone(ctx context.Context, a *admin, m Migrator) (string, erro
 			return "", err
 		}
 		name, err := h.take(ctx, a, tpl)
-		if attempt == 0 && isCode(err, "3D000") { // invalid_catalog_name: the template is gone
+		// invalid_catalog_name: the template was dropped while being cloned.
+		if attempt == 0 && (errors.Is(err, errTemplateGone) || isCode(err, "3D000")) {
 			h.forget(tpl)
 			continue
 		}

@@ -153,8 +153,8 @@ func (a *admin) parseName(name string) (set string, clone bool) {
 	return set, clone
 }
 
-// dropTemplate drops template or unfinished build tpl under its build lock, so a build in progress
-// elsewhere is never pulled away; a busy lock is an error.
+// dropTemplate drops template or unfinished build tpl under its build lock, so a build or a clone
+// in progress elsewhere (which holds the lock shared) is never pulled away; a busy lock is an error.
 func (a *admin) dropTemplate(ctx context.Context, tpl string) error {
 	conn, err := pgx.Connect(ctx, a.dsn)
 	if err != nil {
@@ -166,7 +166,7 @@ func (a *admin) dropTemplate(ctx context.Context, tpl string) error {
 		return err
 	}
 	if !locked {
-		return fmt.Errorf("drop %s: being built by another process", tpl)
+		return fmt.Errorf("drop %s: being built or cloned by another process", tpl)
 	}
 	defer unlock(ctx, conn, tpl)
 	return a.unmarkAndDrop(ctx, conn, tpl)

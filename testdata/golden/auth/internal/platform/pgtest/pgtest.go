@@ -5,7 +5,9 @@
 // PostgreSQL advisory lock (so parallel test binaries do not race) and marked as a template only
 // after the migrations succeed; a changed migration set gets a new template, and the templates of
 // the project's older sets are dropped then. Each test gets a clone (CREATE DATABASE
-// … TEMPLATE …), dropped when the test ends, or kept and logged when it failed.
+// … TEMPLATE …), dropped when the test ends, or kept and logged when it failed. A clone holds the
+// same lock shared and copies only a finished template: PostgreSQL would copy a template's
+// database as it is, before its migrations have run.
 //
 // The server is TEST_DATABASE_URL when set (an admin DSN: a user allowed to create databases), else
 // a throw-away embedded server (package pgembed) started by the first test that needs it and

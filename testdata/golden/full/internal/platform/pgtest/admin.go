@@ -195,13 +195,36 @@ func execAll(ctx context.Context, conn *pgx.Conn, sqls ...string) error {
 	return nil
 }
 
-// clone creates a database from template tpl under a fresh random name.
+// errTemplateGone reports a template that is not there to clone: dropped, or
+// left unfinished by a build that died.
+var errTemplateGone = errors.New("template is gone or unfinished")
+
+// clone creates a database from template tpl under a fresh random name. It
+// holds the build lock of tpl shared meanwhile, and clones only a finished
+// template: a build creates the database before it migrates it, and
+// PostgreSQL copies any database it is asked to, finished or not.
 func (a *admin) clone(ctx context.Context, tpl string) (string, error) {
 	conn, err := a.conns.get(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer a.conns.put(conn)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock_shared($1)", lockKey(tpl)); err != nil {
+		return "", fmt.Errorf("clone %s: lock: %w", tpl, err)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = conn.Exec(uctx, "SELECT pg_advisory_unlock_shared($1)", lockKey(tpl))
+	}()
+	var finished bool
+	err = conn.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", tpl).Scan(&finished)
+	if errors.Is(err, pgx.ErrNoRows) || err == nil && !finished {
+		return "", fmt.Errorf("clone %s: %w", tpl, errTemplateGone)
+	}
+	if err != nil {
+		return "", fmt.Errorf("clone %s: %w", tpl, err)
+	}
 	for {
 		name := tpl + "_" + randomHex(4)
 		_, err := conn.Exec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE "+ident(tpl)+a.strategy)
