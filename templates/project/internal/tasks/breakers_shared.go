@@ -318,28 +318,25 @@ func (s *sharedBreakers) apply(g *guard, rank int64, openFor *time.Duration) {
 	if rank <= g.version.Load() {
 		return
 	}
-	gen, ok := s.settled(g)
-	if ok && s.adoptAt(g, gen, openFor) {
+	if s.adopt(g, openFor) {
 		g.version.Store(rank)
 	}
 }
 
-// settled returns g's generation (breaker.Generation), once a transition of
-// its own under way has recorded itself as pending, and false if one is
-// pending. A transition of this worker's own not yet written is newer than
-// anything read from the table or heard: it is written next, and the table
-// is read again if the write is refused.
-func (s *sharedBreakers) settled(g *guard) (uint64, bool) {
+// adopt puts g in a shared state, open for openFor or closed when openFor
+// is nil, and reports whether it did. A transition of this worker's own is
+// newer than anything read from the table or heard, and stands: one
+// waiting to be written (it is written next, and the table is read again if
+// the write is refused), or one made meanwhile, which moved g's generation
+// (breaker.AdoptAt). The latter may be a trial's start, which is not
+// written: the table is read again, so that the shared state is not lost
+// for good. Generation waits for a transition under way to record itself
+// as pending.
+func (s *sharedBreakers) adopt(g *guard, openFor *time.Duration) bool {
 	gen := g.Generation()
-	return gen, !s.isPending(g.key)
-}
-
-// adoptAt puts g in a shared state, open for openFor or closed when openFor
-// is nil, unless g has moved since generation gen: then a transition of its
-// own, newer than the shared state, stands, and adoptAt reports false. That
-// transition may be a trial's start, which is not written: the table is
-// read again, so that the shared state is not lost for good.
-func (s *sharedBreakers) adoptAt(g *guard, gen uint64, openFor *time.Duration) bool {
+	if s.isPending(g.key) {
+		return false
+	}
 	from, to, d := g.State(), breaker.Closed, time.Duration(0)
 	switch {
 	case openFor != nil:
@@ -374,11 +371,8 @@ func (s *sharedBreakers) sync(ctx context.Context) error {
 		}
 	}
 	for _, g := range s.set.all() {
-		if open[g.key] {
-			continue
-		}
-		if gen, ok := s.settled(g); ok {
-			s.adoptAt(g, gen, nil)
+		if !open[g.key] {
+			s.adopt(g, nil)
 		}
 	}
 	return nil

@@ -26,11 +26,7 @@ func TestOwnOpeningOutlivesOlderSharedNews(t *testing.T) {
 		name  string
 		adopt func(s *sharedBreakers, g *guard)
 	}{
-		{"a read of the table without its row", func(s *sharedBreakers, g *guard) {
-			if gen, ok := s.settled(g); ok {
-				s.adoptAt(g, gen, nil)
-			}
-		}},
+		{"a read of the table without its row", func(s *sharedBreakers, g *guard) { s.adopt(g, nil) }},
 		{"a notification of a closing", func(s *sharedBreakers, g *guard) { s.apply(g, 1, nil) }},
 		{"a notification of an opening", func(s *sharedBreakers, g *guard) {
 			openFor := time.Hour
